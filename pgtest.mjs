@@ -1,0 +1,13 @@
+import { PGlite } from '@electric-sql/pglite';
+let t=Date.now();
+const a = new PGlite('memory://'); await a.waitReady; console.log('mem', Date.now()-t);
+t=Date.now();
+const b = new PGlite('/tmp/pgl1'); await b.waitReady; console.log('dir', Date.now()-t);
+t=Date.now();
+const dump = await a.dumpDataDir('none'); console.log('dump', Date.now()-t, dump.size);
+t=Date.now();
+const c = new PGlite('/tmp/pgl2', { loadDataDir: dump }); await c.waitReady; console.log('load', Date.now()-t);
+t=Date.now();
+await Promise.all([1,2,3,4,5].map(i=> new PGlite('/tmp/pglp'+i).waitReady)); console.log('par5', Date.now()-t);
+t=Date.now();
+const d = new PGlite('/tmp/pgl1'); await d.waitReady; console.log('reopen', Date.now()-t);
