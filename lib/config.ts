@@ -51,6 +51,8 @@ const envSchema = z.object({
   QUIZZES_DATABASE_URL: url(['postgres', 'postgresql']),
   NOTIFICATIONS_DATABASE_URL: url(['postgres', 'postgresql']),
   DATABASE_POOL_SIZE: positiveInt.default(10),
+  /** Each subgraph's database on the `DATABASE_URL` server is `<prefix><subgraph>`. */
+  DATABASE_NAME_PREFIX: z.string().regex(/^[a-z_][a-z0-9_]*$/, 'must be lower-case letters, digits and _').default('skillgraph_'),
 
   AMQP_URL: url(['amqp', 'amqps']),
   EVENTS_EXCHANGE: z.string().min(1).default('skillgraph.events'),
@@ -83,6 +85,9 @@ const envSchema = z.object({
 
 type Env = z.infer<typeof envSchema>;
 
+/** Every variable the configuration reads (docs and the docker-compose check). */
+export const CONFIG_VARIABLES = Object.keys(envSchema.shape);
+
 export interface Config {
   env: Env['NODE_ENV'];
   production: boolean;
@@ -96,6 +101,7 @@ export interface Config {
     url: string | undefined;
     /** Per-subgraph overrides, e.g. `USERS_DATABASE_URL`. */
     overrides: Partial<Record<SubgraphName, string>>;
+    namePrefix: string;
     poolSize: number;
   };
   amqp: {
@@ -158,6 +164,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     database: {
       url: env.DATABASE_URL,
       overrides: perSubgraph((name) => env[`${name}_DATABASE_URL`]),
+      namePrefix: env.DATABASE_NAME_PREFIX,
       poolSize: env.DATABASE_POOL_SIZE,
     },
     amqp: {

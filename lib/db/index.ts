@@ -4,7 +4,7 @@ import { PGlite } from '@electric-sql/pglite';
 import type { Logger as DrizzleLogger } from 'drizzle-orm/logger';
 import { drizzle as drizzleNodePg } from 'drizzle-orm/node-postgres';
 import { migrate as migrateNodePg } from 'drizzle-orm/node-postgres/migrator';
-import type { PgDatabase, PgQueryResultHKT, PgTransaction } from 'drizzle-orm/pg-core';
+import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
 import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
 import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
 import pg from 'pg';
@@ -12,7 +12,7 @@ import type { Config } from '../config.ts';
 
 /** Both drivers give this type, so domain code runs unchanged on PGlite and on PostgreSQL. */
 export type Database = PgDatabase<PgQueryResultHKT>;
-export type Transaction = PgTransaction<PgQueryResultHKT>;
+export type Transaction = Parameters<Parameters<Database['transaction']>[0]>[0];
 /** Anything that runs a query: the database itself or an open transaction. */
 export type Executor = Database | Transaction;
 
@@ -38,7 +38,7 @@ export function databaseTargetFor(config: Config, subgraph: string): DatabaseTar
   const override = config.database.overrides[subgraph as keyof Config['database']['overrides']];
   if (override) return { kind: 'postgres', url: override, poolSize: config.database.poolSize };
   if (config.database.url) {
-    return { kind: 'postgres', url: withDatabase(config.database.url, `skillgraph_${subgraph}`), poolSize: config.database.poolSize };
+    return { kind: 'postgres', url: withDatabase(config.database.url, `${config.database.namePrefix}${subgraph}`), poolSize: config.database.poolSize };
   }
   return { kind: 'pglite', dataDir: resolve(config.dataDir, subgraph) };
 }
@@ -97,9 +97,6 @@ async function openPglite(dataDir: string | undefined): Promise<PGlite> {
   return PGlite.create(dataDir, { loadDataDir });
 }
 
-const DUPLICATE_DATABASE = '42P04';
-const UNIQUE_VIOLATION = '23505';
-
 const INVALID_CATALOG_NAME = '3D000';
 const DUPLICATE_DATABASE = '42P04';
 const UNIQUE_VIOLATION = '23505';
@@ -143,3 +140,14 @@ async function migrateWithLock(url: string, migrationsFolder: string): Promise<v
     await client.end();
   }
 }
+
+/** The PostgreSQL error code of a failed query, looking through drizzle's wrapper. */
+export function pgErrorCode(error: unknown): string | undefined {
+  for (let current: unknown = error; current; current = (current as { cause?: unknown }).cause) {
+    const code = (current as { code?: unknown }).code;
+    if (typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code)) return code;
+  }
+  return undefined;
+}
+
+export const isUniqueViolation = (error: unknown) => pgErrorCode(error) === UNIQUE_VIOLATION;

@@ -1,0 +1,108 @@
+import { readFileSync } from 'node:fs';
+import type { IncomingMessage } from 'node:http';
+import { ApolloServer } from '@apollo/server';
+import {
+  ApolloServerPluginLandingPageDisabled,
+  ApolloServerPluginSchemaReportingDisabled,
+  ApolloServerPluginUsageReportingDisabled,
+} from '@apollo/server/plugin/disabled';
+import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
+import { ApolloGateway, RemoteGraphQLDataSource, type GraphQLDataSourceProcessOptions } from '@apollo/gateway';
+import { observabilityPlugin } from '../lib/apollo-plugins.ts';
+import { bearerToken } from '../lib/auth.ts';
+import { DEFAULT_PORTS, type SubgraphName } from '../lib/config.ts';
+import { formatError } from '../lib/errors.ts';
+import { createServiceHttp, REQUEST_ID_HEADER } from '../lib/http.ts';
+import { createMetrics } from '../lib/metrics.ts';
+import type { Runtime } from '../lib/runtime.ts';
+import { SUPERGRAPH_FILE } from '../lib/supergraph.ts';
+
+// The gateway never calls out to anyone: no telemetry, no usage or schema reporting.
+process.env.APOLLO_TELEMETRY_DISABLED = '1';
+
+export interface GatewayContext {
+  requestId: string;
+  /** The caller's `Authorization` header, forwarded as is: each subgraph verifies it itself. */
+  authorization: string | undefined;
+  userId: string | null;
+}
+
+export interface StartGatewayOptions {
+  port?: number;
+  /** Subgraph URLs that win over both the supergraph's and `<NAME>_URL` (tests on random ports). */
+  subgraphUrls?: Partial<Record<SubgraphName, string>>;
+}
+
+export interface RunningGateway {
+  port: number;
+  url: string;
+  stop(): Promise<void>;
+}
+
+type DataSourceFetcher = NonNullable<ConstructorParameters<typeof RemoteGraphQLDataSource>[0]>['fetcher'];
+
+/** Forwards the caller's credentials and the request id to every subgraph fetch. */
+class ForwardingDataSource extends RemoteGraphQLDataSource<GatewayContext> {
+  override willSendRequest({ request, context }: GraphQLDataSourceProcessOptions<GatewayContext>) {
+    if (!('requestId' in context)) return; // the gateway's own health check or schema fetch
+    request.http?.headers.set(REQUEST_ID_HEADER, context.requestId);
+    if (context.authorization) request.http?.headers.set('authorization', context.authorization);
+  }
+}
+
+export async function startGateway(runtime: Runtime, options: StartGatewayOptions = {}): Promise<RunningGateway> {
+  const { config } = runtime;
+  const logger = runtime.logger.child({ service: 'gateway' });
+  const metrics = createMetrics('gateway');
+  const supergraphPath = config.gateway.supergraphPath ?? SUPERGRAPH_FILE;
+  const supergraphSdl = readFileSync(supergraphPath, 'utf8');
+  const urlOverrides = { ...config.gateway.subgraphUrls, ...options.subgraphUrls } as Record<string, string | undefined>;
+
+  const gateway = new ApolloGateway({
+    supergraphSdl,
+    buildService: ({ name, url }) =>
+      new ForwardingDataSource({
+        url: urlOverrides[name] ?? url,
+        // Node's fetch (undici) keeps connections to subgraphs alive and pools them.
+        fetcher: fetch as unknown as DataSourceFetcher,
+      }),
+  });
+
+  const landingPage = config.gateway.sandbox
+    ? ApolloServerPluginLandingPageLocalDefault({ embed: true, includeCookies: false })
+    : ApolloServerPluginLandingPageDisabled();
+  const apollo = new ApolloServer<GatewayContext>({
+    gateway,
+    formatError,
+    includeStacktraceInErrorResponses: false,
+    introspection: config.gateway.introspection,
+    csrfPrevention: true,
+    plugins: [landingPage, ApolloServerPluginUsageReportingDisabled(), ApolloServerPluginSchemaReportingDisabled(), observabilityPlugin(logger, metrics)],
+  });
+  await apollo.start();
+
+  const http = createServiceHttp<GatewayContext>({
+    apollo,
+    logger,
+    metrics,
+    context: async (request: IncomingMessage, requestId: string) => {
+      const authorization = request.headers.authorization;
+      const token = bearerToken(authorization);
+      // A bad token is refused here, before any subgraph is asked.
+      const identity = token ? await runtime.verifier.verify(token) : undefined;
+      return { requestId, authorization, userId: identity?.userId ?? null };
+    },
+    readiness: { supergraph: () => true },
+  });
+  const port = await http.listen(options.port ?? config.port ?? DEFAULT_PORTS.gateway, config.host);
+  logger.info({ port, supergraph: supergraphPath }, `gateway ready at http://localhost:${port}/graphql`);
+
+  return {
+    port,
+    url: `http://127.0.0.1:${port}/graphql`,
+    async stop() {
+      await http.close();
+      await apollo.stop();
+    },
+  };
+}
