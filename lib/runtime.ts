@@ -22,7 +22,7 @@ export async function createRuntime(config: Config, logger = createLogger({ leve
   const keys = await loadKeyPem(config);
   const verifier = await createTokenVerifier(keys.publicKey, config.jwt.issuer);
   const bus = await createBus(config.amqp, logger.child({ component: 'bus' }));
-  const cache = createCache(config.redis);
+  const cache = createCache(config.redis, { onError: (error) => logger.warn({ err: error }, 'redis error') });
   return {
     config,
     logger,

@@ -26,9 +26,12 @@ export interface Consumer {
 }
 
 export interface DeadLetter {
+  /** The consumer's queue name, as given to `consume` (without the prefix). */
   queue: string;
   event: EventEnvelope;
+  /** The last handler error's message. */
   error: string;
+  /** Deliveries made before it was dead-lettered. */
   attempts: number;
 }
 
@@ -46,7 +49,10 @@ export interface Bus {
   readonly kind: 'in-process' | 'rabbitmq';
   publish(event: EventEnvelope): Promise<void>;
   consume(options: ConsumerOptions): Promise<Consumer>;
-  /** Messages that exhausted their retries, for inspection and tests. */
+  /**
+   * Messages of a durable queue that exhausted their retries, oldest first, for inspection and tests.
+   * Reading leaves them in place; a message that was not an event envelope is not listed.
+   */
   deadLetters(queue: string, limit?: number): Promise<DeadLetter[]>;
   /** True while the transport can take messages (readiness). */
   isConnected(): boolean;

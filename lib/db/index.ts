@@ -80,7 +80,7 @@ export async function openDatabase(target: DatabaseTarget, options: OpenDatabase
 let template: Promise<Blob> | undefined;
 function pgliteTemplate(): Promise<Blob> {
   template ??= (async () => {
-    const fresh = new PGlite();
+    const fresh = await PGlite.create();
     try {
       return await fresh.dumpDataDir('none');
     } finally {
