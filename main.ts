@@ -32,7 +32,7 @@ async function main() {
     process.exit(1);
   }
 
-  const logger = createLogger({ level: config.logLevel, service: requested.length === 1 ? requested[0]! : 'skillgraph' });
+  const logger = createLogger({ level: config.logLevel });
   const runtime = await createRuntime(config, logger);
   const app = await startApp(runtime, requested.length ? { services: requested as ServiceName[] } : {});
 

@@ -18,7 +18,7 @@ export interface Runtime {
   close(): Promise<void>;
 }
 
-export async function createRuntime(config: Config, logger = createLogger({ level: config.logLevel, service: 'skillgraph' })): Promise<Runtime> {
+export async function createRuntime(config: Config, logger = createLogger({ level: config.logLevel })): Promise<Runtime> {
   const keys = await loadKeyPem(config);
   const verifier = await createTokenVerifier(keys.publicKey, config.jwt.issuer);
   const bus = await createBus(config.amqp, logger.child({ component: 'bus' }));
