@@ -49,7 +49,7 @@ describe.skipIf(!allReal)('each service in its own process on PostgreSQL, Rabbit
     throughProxy.hostname = '127.0.0.1';
     throughProxy.port = String(proxy.port);
 
-    const env = { ...isolated.env, DATA_DIR: dataDir, LOG_LEVEL: 'warn', OUTBOX_POLL_MS: '200' };
+    const env: Record<string, string> = { ...isolated.env, DATA_DIR: dataDir, LOG_LEVEL: 'warn', OUTBOX_POLL_MS: '200' };
     observer = await createRabbitBus(realServices.amqpUrl!, {
       exchange: env.EVENTS_EXCHANGE!,
       queuePrefix: env.AMQP_QUEUE_PREFIX!,
