@@ -8,6 +8,7 @@ import { existsSync, readdirSync } from 'node:fs';
  */
 const mappers: Record<string, Record<string, string>> = {
   users: { User: '../db/schema.ts#UserRow' },
+  notifications: { Notification: '../db/schema.ts#NotificationRow' },
 };
 
 const subgraphs = readdirSync('subgraphs', { withFileTypes: true })

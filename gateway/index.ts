@@ -8,6 +8,8 @@ import {
 } from '@apollo/server/plugin/disabled';
 import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
 import { ApolloGateway, RemoteGraphQLDataSource, type GraphQLDataSourceProcessOptions } from '@apollo/gateway';
+import { Supergraph } from '@apollo/federation-internals';
+import { GraphQLError, print, type ExecutionResult, type GraphQLSchema } from 'graphql';
 import { observabilityPlugin } from '../lib/apollo-plugins.ts';
 import { bearerToken } from '../lib/auth.ts';
 import { DEFAULT_PORTS, type SubgraphName } from '../lib/config.ts';
@@ -16,6 +18,8 @@ import { createServiceHttp, REQUEST_ID_HEADER } from '../lib/http.ts';
 import { createMetrics } from '../lib/metrics.ts';
 import type { Runtime } from '../lib/runtime.ts';
 import { SUPERGRAPH_FILE } from '../lib/supergraph.ts';
+import { serveGraphQLOverWebSocket } from '../lib/websocket.ts';
+import { createSubscriptionExecutor } from './subscriptions.ts';
 
 // The gateway never calls out to anyone: no telemetry, no usage or schema reporting.
 process.env.APOLLO_TELEMETRY_DISABLED = '1';
@@ -58,14 +62,29 @@ export async function startGateway(runtime: Runtime, options: StartGatewayOption
   const supergraphSdl = readFileSync(supergraphPath, 'utf8');
   const urlOverrides = { ...config.gateway.subgraphUrls, ...options.subgraphUrls } as Record<string, string | undefined>;
 
-  const gateway = new ApolloGateway({
-    supergraphSdl,
-    buildService: ({ name, url }) =>
-      new ForwardingDataSource({
-        url: urlOverrides[name] ?? url,
-        // Node's fetch (undici) keeps connections to subgraphs alive and pools them.
-        fetcher: fetch as unknown as DataSourceFetcher,
+  const subgraphUrl = (name: string, url: string) => urlOverrides[name] ?? url;
+  const buildService = ({ name, url }: { name: string; url?: string }) =>
+    new ForwardingDataSource({
+      url: subgraphUrl(name, url ?? ''),
+      // Node's fetch (undici) keeps connections to subgraphs alive and pools them.
+      fetcher: fetch as unknown as DataSourceFetcher,
+    });
+  const gateway = new ApolloGateway({ supergraphSdl, buildService });
+
+  // Subscriptions are planned against the current supergraph, rebuilt whenever it changes.
+  let live: { apiSchema: GraphQLSchema; executor: ReturnType<typeof createSubscriptionExecutor> } | undefined;
+  gateway.onSchemaLoadOrUpdate(({ apiSchema, coreSupergraphSdl }) => {
+    const subgraphs = Supergraph.build(coreSupergraphSdl).subgraphsMetadata();
+    live = {
+      apiSchema,
+      executor: createSubscriptionExecutor({
+        supergraphSdl: coreSupergraphSdl,
+        serviceMap: Object.fromEntries(subgraphs.map((subgraph) => [subgraph.name, buildService(subgraph)])),
+        subgraphUrl: (name) => subgraphUrl(name, subgraphs.find((subgraph) => subgraph.name === name)?.url ?? ''),
+        logger,
+        onActiveChange: (delta) => metrics.subscriptionsActive.inc(delta),
       }),
+    };
   });
 
   const landingPage = config.gateway.sandbox
@@ -92,7 +111,25 @@ export async function startGateway(runtime: Runtime, options: StartGatewayOption
       const identity = token ? await runtime.verifier.verify(token) : undefined;
       return { requestId, authorization, userId: identity?.userId ?? null };
     },
-    readiness: { supergraph: () => true },
+    readiness: { supergraph: () => live !== undefined },
+  });
+  const websocket = serveGraphQLOverWebSocket<GatewayContext>({
+    http,
+    schema: () => live!.apiSchema,
+    verifier: runtime.verifier,
+    logger,
+    formatError,
+    context: (caller) => ({ requestId: caller.requestId, authorization: caller.authorization, userId: caller.userId }),
+    subscribe: (args) => live!.executor.subscribe(args, live!.apiSchema),
+    // Queries and mutations sent over the socket run exactly as over HTTP.
+    execute: async (args) => {
+      const response = await apollo.executeOperation(
+        { query: print(args.document), variables: (args.variableValues ?? undefined) as Record<string, unknown> | undefined, operationName: args.operationName ?? undefined },
+        { contextValue: args.contextValue as GatewayContext },
+      );
+      return response.body.kind === 'single' ? (response.body.singleResult as ExecutionResult) : { errors: [new GraphQLError('Incremental delivery is not supported over websocket')] };
+    },
+    onConnectionCountChange: (delta) => metrics.websocketConnections.inc(delta),
   });
   const port = await http.listen(options.port ?? config.port ?? DEFAULT_PORTS.gateway, config.host);
   logger.info({ port, supergraph: supergraphPath }, `gateway ready at http://localhost:${port}/graphql`);
@@ -101,6 +138,7 @@ export async function startGateway(runtime: Runtime, options: StartGatewayOption
     port,
     url: `http://127.0.0.1:${port}/graphql`,
     async stop() {
+      await websocket.close();
       await http.close();
       await apollo.stop();
     },

@@ -1,4 +1,4 @@
-import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client';
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 
 /**
  * Each service has its own registry: in the all-in-one process every service still serves only its
@@ -24,6 +24,8 @@ export function createMetrics(service: string) {
       buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
       registers: [registry],
     }),
+    websocketConnections: new Gauge({ name: 'websocket_connections', help: 'Open graphql-ws connections', registers: [registry] }),
+    subscriptionsActive: new Gauge({ name: 'graphql_subscriptions_active', help: 'Subscriptions being served', registers: [registry] }),
     sqlQueries: new Counter({ name: 'sql_queries_total', help: 'SQL statements sent to the database', registers: [registry] }),
     eventsPublished: new Counter({
       name: 'events_published_total',

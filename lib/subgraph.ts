@@ -158,10 +158,11 @@ export async function startSubgraph<TContext extends RequestContext>(
     deps,
     drainOutbox: () => relay.drain(),
     async stop() {
+      // The instance first: it owns what lives on the server beyond HTTP requests (websockets).
+      await instance.stop?.();
       await http.close();
       await apollo.stop();
       await Promise.allSettled(consumers.map((consumer) => consumer.stop()));
-      await instance.stop?.();
       await relay.stop();
       await database.close();
     },

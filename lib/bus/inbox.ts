@@ -16,13 +16,17 @@ export async function handleOnce(
   apply: (tx: Transaction) => Promise<void>,
 ): Promise<boolean> {
   return db.transaction(async (tx) => {
-    const claimed = await tx
-      .insert(inbox)
-      .values({ consumer, messageId: event.id })
-      .onConflictDoNothing()
-      .returning({ messageId: inbox.messageId });
-    if (claimed.length === 0) return false;
+    if (!(await claimMessage(tx, consumer, event.id))) return false;
     await apply(tx);
     return true;
   });
+}
+
+/**
+ * Records inside the caller's transaction that `consumer` processed `messageId`; false when it already
+ * had. For consumers whose transaction also does other work (e.g. emits events through the outbox).
+ */
+export async function claimMessage(tx: Transaction, consumer: string, messageId: string): Promise<boolean> {
+  const claimed = await tx.insert(inbox).values({ consumer, messageId }).onConflictDoNothing().returning({ messageId: inbox.messageId });
+  return claimed.length > 0;
 }

@@ -1,0 +1,157 @@
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
+import { GraphQLError, type ExecutionArgs, type ExecutionResult, type GraphQLFormattedError, type GraphQLSchema } from 'graphql';
+import { CloseCode, type Context as WsContext } from 'graphql-ws';
+import { useServer, type Extra } from 'graphql-ws/use/ws';
+import { WebSocketServer } from 'ws';
+import { bearerToken, type Identity, type TokenVerifier } from './auth.ts';
+import type { ServiceHttp } from './http.ts';
+import type { Logger } from './logger.ts';
+
+export interface WebSocketLimits {
+  /** Largest message a client may send. */
+  maxPayloadBytes: number;
+  /** A connection that has not sent `connection_init` by then is closed with 4408. */
+  connectionInitWaitTimeoutMs: number;
+  maxSubscriptionsPerConnection: number;
+  /** Bytes queued for a client that is not reading; past this it is closed with CLIENT_TOO_SLOW. */
+  maxBufferedBytes: number;
+}
+
+export const DEFAULT_WEBSOCKET_LIMITS: WebSocketLimits = {
+  maxPayloadBytes: 64 * 1024,
+  connectionInitWaitTimeoutMs: 5_000,
+  maxSubscriptionsPerConnection: 25,
+  maxBufferedBytes: 1024 * 1024,
+};
+
+/** Close codes beyond graphql-ws's own (4400 bad request, 4403 forbidden, 4408 init timeout, ...). */
+export const CLIENT_TOO_SLOW = 1013;
+export const TOKEN_EXPIRED = CloseCode.Forbidden;
+
+/** Who is on the other end of a connection, settled once at `connection_init`. */
+export interface WebSocketCaller {
+  userId: string | null;
+  /** `Bearer <token>` as the client sent it, to forward upstream. */
+  authorization: string | undefined;
+  /** One id for the connection: every operation on it logs and forwards it. */
+  requestId: string;
+}
+
+/** What a connection carries between graphql-ws callbacks. */
+type ConnectionState = Record<PropertyKey, unknown> & {
+  caller: WebSocketCaller;
+  expiryTimer: NodeJS.Timeout;
+};
+type ConnectionExtra = Extra & Partial<ConnectionState>;
+
+type OperationResult = ExecutionResult | AsyncIterable<ExecutionResult> | Promise<ExecutionResult | AsyncIterable<ExecutionResult>>;
+
+export interface GraphQLWebSocketOptions<TContext> {
+  http: ServiceHttp;
+  schema: GraphQLSchema | (() => GraphQLSchema);
+  verifier: TokenVerifier;
+  logger: Logger;
+  limits?: Partial<WebSocketLimits>;
+  context(caller: WebSocketCaller): TContext | Promise<TContext>;
+  /** Replaces graphql-js execution (the gateway runs query plans instead). */
+  execute?: (args: ExecutionArgs) => OperationResult;
+  subscribe?: (args: ExecutionArgs) => OperationResult;
+  /** Refuses an upgrade (e.g. an Origin not allowed) before any GraphQL is spoken. */
+  allowUpgrade?: (request: IncomingMessage) => boolean;
+  onConnectionCountChange?: (delta: 1 | -1) => void;
+  /** Shapes errors in results as HTTP responses are shaped (codes kept, internals masked). */
+  formatError?: (error: GraphQLFormattedError) => GraphQLFormattedError;
+}
+
+export interface GraphQLWebSocketServer {
+  /** Completes every subscription (clients get `complete`), then closes the connections. */
+  close(): Promise<void>;
+}
+
+/**
+ * GraphQL over WebSocket (the graphql-ws protocol, what Apollo Sandbox and Apollo Client speak) at
+ * `/graphql` on a service's HTTP server. The token in `connectionParams.authorization` is checked once,
+ * at `connection_init`: a bad one closes with 4403, and the connection is closed with 4403 when the
+ * token expires. Every buffer on the way is bounded.
+ */
+export function serveGraphQLOverWebSocket<TContext>(options: GraphQLWebSocketOptions<TContext>): GraphQLWebSocketServer {
+  const limits = { ...DEFAULT_WEBSOCKET_LIMITS, ...options.limits };
+  const wss = new WebSocketServer({ noServer: true, maxPayload: limits.maxPayloadBytes });
+  const contexts = new Set<WsContext<Record<string, unknown>, ConnectionExtra>>();
+
+  options.http.server.on('upgrade', (request, socket, head) => {
+    const path = new URL(request.url ?? '/', 'http://localhost').pathname.replace(/\/$/, '');
+    if (path !== '/graphql' || (options.allowUpgrade && !options.allowUpgrade(request))) {
+      socket.end(path === '/graphql' ? 'HTTP/1.1 403 Forbidden\r\n\r\n' : 'HTTP/1.1 404 Not Found\r\n\r\n');
+      return;
+    }
+    wss.handleUpgrade(request, socket, head, (ws) => wss.emit('connection', ws, request));
+  });
+
+  const server = useServer<Record<string, unknown>, ConnectionState>(
+    {
+      schema: typeof options.schema === 'function' ? () => (options.schema as () => GraphQLSchema)() : options.schema,
+      connectionInitWaitTimeout: limits.connectionInitWaitTimeoutMs,
+      execute: options.execute,
+      subscribe: options.subscribe,
+      async onConnect(ctx) {
+        const authorization = typeof ctx.connectionParams?.authorization === 'string' ? ctx.connectionParams.authorization : undefined;
+        let identity: Identity | undefined;
+        try {
+          const token = bearerToken(authorization);
+          identity = token ? await options.verifier.verify(token) : undefined;
+        } catch {
+          return false; // graphql-ws closes with 4403 Forbidden
+        }
+        ctx.extra.caller = { userId: identity?.userId ?? null, authorization, requestId: randomUUID() };
+        if (identity) {
+          // setTimeout holds at most ~24.8 days; a token living longer is re-checked then.
+          const delay = Math.min(identity.expiresAt * 1000 - Date.now(), 2 ** 31 - 1);
+          ctx.extra.expiryTimer = setTimeout(() => ctx.extra.socket.close(TOKEN_EXPIRED, 'Token expired'), Math.max(delay, 0));
+        }
+        contexts.add(ctx);
+        options.onConnectionCountChange?.(1);
+        return true;
+      },
+      onClose(ctx) {
+        clearTimeout(ctx.extra.expiryTimer);
+        if (contexts.delete(ctx)) options.onConnectionCountChange?.(-1);
+      },
+      onSubscribe(ctx) {
+        // The new operation is not in `subscriptions` yet.
+        if (Object.keys(ctx.subscriptions).length >= limits.maxSubscriptionsPerConnection) {
+          return [new GraphQLError(`At most ${limits.maxSubscriptionsPerConnection} operations at once on one connection`, { extensions: { code: 'BAD_REQUEST' } })];
+        }
+      },
+      context: (ctx) => options.context(ctx.extra.caller!) as object,
+      onNext(ctx, _id, _payload, _args, result) {
+        if (ctx.extra.socket.bufferedAmount > limits.maxBufferedBytes) {
+          ctx.extra.socket.close(CLIENT_TOO_SLOW, `Too slow: more than ${limits.maxBufferedBytes} bytes waiting to be sent`);
+        }
+        const { formatError } = options;
+        if (formatError && result.errors?.length) {
+          return { ...result, errors: result.errors.map((error) => formatError(error instanceof GraphQLError ? error.toJSON() : error)) };
+        }
+      },
+      onError(_ctx, _id, _payload, errors) {
+        for (const error of errors) if (!error.extensions?.code) options.logger.warn({ err: error }, 'websocket operation failed');
+      },
+    },
+    wss,
+  );
+
+  return {
+    async close() {
+      const running = [...contexts].flatMap((ctx) => Object.values(ctx.subscriptions));
+      // An async generator parked in `await` runs its `return` only when it wakes: do not wait for it forever.
+      const ended = Promise.allSettled(running.map((subscription) => (subscription as AsyncGenerator | null)?.return?.(undefined)));
+      await Promise.race([ended, new Promise((resolve) => setTimeout(resolve, 1_000).unref())]);
+      // Let the `complete` messages reach the clients before the sockets go.
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      await server.dispose();
+      for (const ctx of contexts) clearTimeout(ctx.extra.expiryTimer);
+      await new Promise<void>((resolve) => wss.close(() => resolve()));
+    },
+  };
+}
