@@ -16,6 +16,7 @@ import { DEFAULT_PORTS, type SubgraphName } from '../lib/config.ts';
 import { formatError } from '../lib/errors.ts';
 import { createServiceHttp, REQUEST_ID_HEADER } from '../lib/http.ts';
 import { createMetrics } from '../lib/metrics.ts';
+import { once } from '../lib/once.ts';
 import type { Runtime } from '../lib/runtime.ts';
 import { SUPERGRAPH_FILE } from '../lib/supergraph.ts';
 import { serveGraphQLOverWebSocket } from '../lib/websocket.ts';
@@ -119,6 +120,7 @@ export async function startGateway(runtime: Runtime, options: StartGatewayOption
     verifier: runtime.verifier,
     logger,
     formatError,
+    limits: config.websocket,
     context: (caller) => ({ requestId: caller.requestId, authorization: caller.authorization, userId: caller.userId }),
     subscribe: (args) => live!.executor.subscribe(args, live!.apiSchema),
     // Queries and mutations sent over the socket run exactly as over HTTP.
@@ -137,10 +139,10 @@ export async function startGateway(runtime: Runtime, options: StartGatewayOption
   return {
     port,
     url: `http://127.0.0.1:${port}/graphql`,
-    async stop() {
+    stop: once(async () => {
       await websocket.close();
       await http.close();
       await apollo.stop();
-    },
+    }),
   };
 }

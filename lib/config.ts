@@ -79,6 +79,11 @@ const envSchema = z.object({
   NOTIFICATIONS_URL: url(['http', 'https']),
   SUBGRAPH_TIMEOUT_MS: positiveInt.default(10_000),
 
+  WS_MAX_PAYLOAD_BYTES: positiveInt.default(64 * 1024),
+  WS_CONNECTION_INIT_TIMEOUT_MS: positiveInt.default(5_000),
+  WS_MAX_SUBSCRIPTIONS_PER_CONNECTION: positiveInt.default(25),
+  WS_MAX_BUFFERED_BYTES: positiveInt.default(1024 * 1024),
+
   INTROSPECTION: booleanFlag.optional(),
   SANDBOX: booleanFlag.optional(),
 });
@@ -115,6 +120,12 @@ export interface Config {
   outboxPollMs: number;
   redis: { url: string | undefined; keyPrefix: string };
   jwt: { privateKey: string | undefined; publicKey: string | undefined; ttlSeconds: number; issuer: string };
+  websocket: {
+    maxPayloadBytes: number;
+    connectionInitWaitTimeoutMs: number;
+    maxSubscriptionsPerConnection: number;
+    maxBufferedBytes: number;
+  };
   gateway: {
     supergraphPath: string | undefined;
     subgraphUrls: Partial<Record<SubgraphName, string>>;
@@ -182,6 +193,12 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
       publicKey: pem(env.JWT_PUBLIC_KEY),
       ttlSeconds: env.JWT_TTL_SECONDS,
       issuer: env.JWT_ISSUER,
+    },
+    websocket: {
+      maxPayloadBytes: env.WS_MAX_PAYLOAD_BYTES,
+      connectionInitWaitTimeoutMs: env.WS_CONNECTION_INIT_TIMEOUT_MS,
+      maxSubscriptionsPerConnection: env.WS_MAX_SUBSCRIPTIONS_PER_CONNECTION,
+      maxBufferedBytes: env.WS_MAX_BUFFERED_BYTES,
     },
     gateway: {
       supergraphPath: env.SUPERGRAPH_PATH,

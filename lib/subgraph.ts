@@ -16,6 +16,7 @@ import { createEnvelope } from './events.ts';
 import { createServiceHttp, type ReadinessChecks, type ServiceHttp } from './http.ts';
 import type { Logger } from './logger.ts';
 import { createMetrics, type Metrics } from './metrics.ts';
+import { once } from './once.ts';
 import type { Runtime } from './runtime.ts';
 
 /** What every subgraph's resolvers know about the request. */
@@ -157,7 +158,7 @@ export async function startSubgraph<TContext extends RequestContext>(
     url: `http://127.0.0.1:${port}/graphql`,
     deps,
     drainOutbox: () => relay.drain(),
-    async stop() {
+    stop: once(async () => {
       // The instance first: it owns what lives on the server beyond HTTP requests (websockets).
       await instance.stop?.();
       await http.close();
@@ -165,7 +166,7 @@ export async function startSubgraph<TContext extends RequestContext>(
       await Promise.allSettled(consumers.map((consumer) => consumer.stop()));
       await relay.stop();
       await database.close();
-    },
+    }),
   };
 }
 

@@ -7,7 +7,9 @@ import { WebSocketServer } from 'ws';
 import { bearerToken, type Identity, type TokenVerifier } from './auth.ts';
 import type { ServiceHttp } from './http.ts';
 import type { Logger } from './logger.ts';
+import { once } from './once.ts';
 
+/** Set by `WS_*` variables (lib/config.ts). */
 export interface WebSocketLimits {
   /** Largest message a client may send. */
   maxPayloadBytes: number;
@@ -17,13 +19,6 @@ export interface WebSocketLimits {
   /** Bytes queued for a client that is not reading; past this it is closed with CLIENT_TOO_SLOW. */
   maxBufferedBytes: number;
 }
-
-export const DEFAULT_WEBSOCKET_LIMITS: WebSocketLimits = {
-  maxPayloadBytes: 64 * 1024,
-  connectionInitWaitTimeoutMs: 5_000,
-  maxSubscriptionsPerConnection: 25,
-  maxBufferedBytes: 1024 * 1024,
-};
 
 /** Close codes beyond graphql-ws's own (4400 bad request, 4403 forbidden, 4408 init timeout, ...). */
 export const CLIENT_TOO_SLOW = 1013;
@@ -42,6 +37,8 @@ export interface WebSocketCaller {
 type ConnectionState = Record<PropertyKey, unknown> & {
   caller: WebSocketCaller;
   expiryTimer: NodeJS.Timeout;
+  /** Operations running on the connection, for the per-connection cap. */
+  operations: number;
 };
 type ConnectionExtra = Extra & Partial<ConnectionState>;
 
@@ -52,7 +49,7 @@ export interface GraphQLWebSocketOptions<TContext> {
   schema: GraphQLSchema | (() => GraphQLSchema);
   verifier: TokenVerifier;
   logger: Logger;
-  limits?: Partial<WebSocketLimits>;
+  limits: WebSocketLimits;
   context(caller: WebSocketCaller): TContext | Promise<TContext>;
   /** Replaces graphql-js execution (the gateway runs query plans instead). */
   execute?: (args: ExecutionArgs) => OperationResult;
@@ -76,7 +73,7 @@ export interface GraphQLWebSocketServer {
  * token expires. Every buffer on the way is bounded.
  */
 export function serveGraphQLOverWebSocket<TContext>(options: GraphQLWebSocketOptions<TContext>): GraphQLWebSocketServer {
-  const limits = { ...DEFAULT_WEBSOCKET_LIMITS, ...options.limits };
+  const { limits } = options;
   const wss = new WebSocketServer({ noServer: true, maxPayload: limits.maxPayloadBytes });
   const contexts = new Set<WsContext<Record<string, unknown>, ConnectionExtra>>();
 
@@ -119,10 +116,14 @@ export function serveGraphQLOverWebSocket<TContext>(options: GraphQLWebSocketOpt
         if (contexts.delete(ctx)) options.onConnectionCountChange?.(-1);
       },
       onSubscribe(ctx) {
-        // The new operation is not in `subscriptions` yet.
-        if (Object.keys(ctx.subscriptions).length >= limits.maxSubscriptionsPerConnection) {
+        // Counted here rather than read from `ctx.subscriptions`, which operations join only once running.
+        if ((ctx.extra.operations ?? 0) >= limits.maxSubscriptionsPerConnection) {
           return [new GraphQLError(`At most ${limits.maxSubscriptionsPerConnection} operations at once on one connection`, { extensions: { code: 'BAD_REQUEST' } })];
         }
+        ctx.extra.operations = (ctx.extra.operations ?? 0) + 1;
+      },
+      onComplete(ctx) {
+        ctx.extra.operations = Math.max((ctx.extra.operations ?? 1) - 1, 0);
       },
       context: (ctx) => options.context(ctx.extra.caller!) as object,
       onNext(ctx, _id, _payload, _args, result) {
@@ -141,17 +142,16 @@ export function serveGraphQLOverWebSocket<TContext>(options: GraphQLWebSocketOpt
     wss,
   );
 
-  return {
-    async close() {
-      const running = [...contexts].flatMap((ctx) => Object.values(ctx.subscriptions));
-      // An async generator parked in `await` runs its `return` only when it wakes: do not wait for it forever.
-      const ended = Promise.allSettled(running.map((subscription) => (subscription as AsyncGenerator | null)?.return?.(undefined)));
-      await Promise.race([ended, new Promise((resolve) => setTimeout(resolve, 1_000).unref())]);
-      // Let the `complete` messages reach the clients before the sockets go.
-      await new Promise((resolve) => setTimeout(resolve, 50));
-      await server.dispose();
-      for (const ctx of contexts) clearTimeout(ctx.extra.expiryTimer);
-      await new Promise<void>((resolve) => wss.close(() => resolve()));
-    },
+  const close = async () => {
+    const running = [...contexts].flatMap((ctx) => Object.values(ctx.subscriptions));
+    // An async generator parked in `await` runs its `return` only when it wakes: do not wait for it forever.
+    const ended = Promise.allSettled(running.map((subscription) => (subscription as AsyncGenerator | null)?.return?.(undefined)));
+    await Promise.race([ended, new Promise((resolve) => setTimeout(resolve, 1_000).unref())]);
+    // Let the `complete` messages reach the clients before the sockets go.
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    // Closes every socket and the websocket server itself.
+    await server.dispose();
+    for (const ctx of contexts) clearTimeout(ctx.extra.expiryTimer);
   };
+  return { close: once(close) };
 }

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parse } from 'graphql';
+import { formatError } from '../../lib/errors.ts';
 import type { SubgraphModule } from '../../lib/subgraph.ts';
 import { serveGraphQLOverWebSocket, type GraphQLWebSocketServer } from '../../lib/websocket.ts';
 import type { Context } from './context.ts';
@@ -48,6 +49,8 @@ export const notificationsSubgraph: SubgraphModule<Context> = {
           http,
           schema,
           verifier: deps.runtime.verifier,
+          limits: deps.runtime.config.websocket,
+          formatError,
           logger: deps.logger,
           context: (caller) => context({ userId: caller.userId, requestId: caller.requestId, logger: deps.logger.child({ requestId: caller.requestId }) }),
         });
