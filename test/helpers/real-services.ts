@@ -27,9 +27,9 @@ export function realServicesEnv(include: { database?: boolean; amqp?: boolean; r
 }
 
 /** Drops every database whose name starts with `prefix` (the test's own). */
-export async function dropDatabases(prefix: string): Promise<void> {
-  if (!realServices.databaseUrl) return;
-  const admin = new pg.Client({ connectionString: withDatabase(realServices.databaseUrl, 'postgres') });
+export async function dropDatabases(prefix: string, serverUrl = realServices.databaseUrl): Promise<void> {
+  if (!serverUrl) return;
+  const admin = new pg.Client({ connectionString: withDatabase(serverUrl, 'postgres') });
   await admin.connect();
   try {
     const { rows } = await admin.query<{ datname: string }>('SELECT datname FROM pg_database WHERE starts_with(datname, $1)', [prefix]);
