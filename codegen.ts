@@ -8,6 +8,7 @@ import { existsSync, readdirSync } from 'node:fs';
  */
 const mappers: Record<string, Record<string, string>> = {
   users: { User: '../db/schema.ts#UserRow' },
+  quizzes: { Quiz: '../db/schema.ts#QuizRow', QuizAttempt: '../db/schema.ts#AttemptRow', User: '../context.ts#UserReference' },
   notifications: { Notification: '../db/schema.ts#NotificationRow' },
 };
 
