@@ -42,7 +42,6 @@ export function createUserReplica(db: Database) {
   }
 
   return {
-    apply,
     consumer: { queue: USER_REPLICA_QUEUE, bindings: ['user.registered', 'user.updated'], handler: apply } satisfies ConsumerOptions,
 
     /** One query for any number of ids; users teams has not heard of yet are simply absent. */
