@@ -8,6 +8,12 @@ import { existsSync, readdirSync } from 'node:fs';
  */
 const mappers: Record<string, Record<string, string>> = {
   users: { User: '../db/schema.ts#UserRow' },
+  teams: {
+    Team: '../db/schema.ts#TeamRow',
+    JoinRequest: '../db/schema.ts#JoinRequestRow',
+    TeamConnection: '../models.ts#TeamPage',
+    User: '../models.ts#UserReference',
+  },
   quizzes: { Quiz: '../db/schema.ts#QuizRow', QuizAttempt: '../db/schema.ts#AttemptRow', User: '../context.ts#UserReference' },
   notifications: { Notification: '../db/schema.ts#NotificationRow' },
 };

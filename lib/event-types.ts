@@ -26,6 +26,50 @@ export interface UserUpdated {
   revision: number;
 }
 
+/** What every team event says about its team, so a consumer needs no call back to teams. */
+export interface TeamEventBase {
+  teamId: string;
+  teamName: string;
+  leaderId: string;
+}
+
+/** teams → notifications. */
+export interface TeamCreated extends TeamEventBase {
+  hackathon: string | null;
+  requiredSkills: string[];
+  maxMembers: number;
+}
+
+/** teams → notifications (TEAM_JOIN_REQUESTED to the leader). */
+export interface TeamJoinRequested extends TeamEventBase {
+  joinRequestId: string;
+  requesterId: string;
+  message: string | null;
+}
+
+/** teams → notifications (TEAM_JOIN_ACCEPTED to the requester, TEAM_MEMBER_JOINED to every other member). */
+export interface TeamJoinAccepted extends TeamEventBase {
+  joinRequestId: string;
+  requesterId: string;
+  /** Every member once the requester joined, the requester included: leader first, then by join time. */
+  memberIds: string[];
+}
+
+/** teams → notifications (TEAM_JOIN_REJECTED to the requester). */
+export interface TeamJoinRejected extends TeamEventBase {
+  joinRequestId: string;
+  requesterId: string;
+}
+
+/** teams → notifications (TEAM_MEMBER_LEFT to the remaining members). */
+export interface TeamMemberLeft extends TeamEventBase {
+  memberId: string;
+  /** Leader first, then by join time; empty when the team was dissolved. */
+  remainingMemberIds: string[];
+  /** The leader left as the last member: the team and its join requests are gone. */
+  dissolved: boolean;
+}
+
 /** quizzes (API) → quizzes (evaluation worker): an attempt was submitted in time and awaits scoring. */
 export interface QuizCompleted {
   attemptId: string;
@@ -69,6 +113,11 @@ export interface LeaderboardUpdated {
 export interface EventPayloads {
   'user.registered': UserRegistered;
   'user.updated': UserUpdated;
+  'team.created': TeamCreated;
+  'team.join_requested': TeamJoinRequested;
+  'team.join_accepted': TeamJoinAccepted;
+  'team.join_rejected': TeamJoinRejected;
+  'team.member_left': TeamMemberLeft;
   'quiz.completed': QuizCompleted;
   'quiz.scored': QuizScored;
   'leaderboard.updated': LeaderboardUpdated;

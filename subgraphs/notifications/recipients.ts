@@ -75,8 +75,8 @@ export const NOTIFICATION_RULES: Record<string, Rule> = {
     },
   ],
   'team.member_left': (data) =>
-    ids(data, 'memberIds')
-      .filter((memberId) => memberId !== text(data, 'userId'))
+    ids(data, 'remainingMemberIds')
+      .filter((memberId) => memberId !== text(data, 'memberId'))
       .map((memberId) => ({
         recipientId: memberId,
         kind: 'TEAM_MEMBER_LEFT',
