@@ -114,6 +114,7 @@ for (const implementation of implementations) {
       expect(third.resetInMs).toBeLessThanOrEqual(first.resetInMs - 40);
       expect(await cache.get('ip:1')).toBe('3');
       expect((await cache.hit('ip:2', 300)).count).toBe(1);
+      expect((await cache.hit('ip:2', 300, 5)).count).toBe(6);
       await sleep(third.resetInMs + 50);
       const next = await cache.hit('ip:1', 300);
       expect(next.count).toBe(1);

@@ -66,12 +66,13 @@ export function createInProcessCache(options: { keyPrefix: string }): Cache {
       for (const name of names) if (live(name) && store.delete(key(name))) deleted++;
       return deleted;
     },
-    async hit(name, windowMs) {
+    async hit(name, windowMs, weight = 1) {
       if (!Number.isInteger(windowMs) || windowMs <= 0) {
         throw new Error("ERR invalid expire time in 'pexpire' command");
       }
+      if (!Number.isInteger(weight) || weight <= 0) throw new Error('ERR weight must be a positive integer');
       const entry = stringEntry(name);
-      const count = (entry ? parseCounter(entry.value) : 0) + 1;
+      const count = (entry ? parseCounter(entry.value) : 0) + weight;
       // A key without expiry (new, or written by `set`) starts the window, as the Redis script does.
       const expiresAt = entry?.expiresAt ?? now() + windowMs;
       store.set(key(name), { kind: 'string', value: String(count), expiresAt });

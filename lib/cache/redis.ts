@@ -13,7 +13,7 @@ export interface RedisCacheOptions {
  * when the key has no expiry (new, or left without one by a plain SET), never on later hits.
  */
 const HIT_SCRIPT = `
-local count = redis.call('INCR', KEYS[1])
+local count = redis.call('INCRBY', KEYS[1], ARGV[2])
 local ttl = redis.call('PTTL', KEYS[1])
 if ttl < 0 then
   redis.call('PEXPIRE', KEYS[1], ARGV[1])
@@ -21,7 +21,7 @@ if ttl < 0 then
 end
 return {count, ttl}`;
 
-type ScriptedRedis = Redis & { hitWindow(key: string, windowMs: number): Promise<[number, number]> };
+type ScriptedRedis = Redis & { hitWindow(key: string, windowMs: number, weight: number): Promise<[number, number]> };
 
 const COMMAND_TIMEOUT_MS = 2000;
 /** A readiness probe must answer within a probe's budget, even while the client waits to reconnect. */
@@ -56,10 +56,11 @@ export function createRedisCache(url: string, options: RedisCacheOptions): Cache
       // DEL with no key is a syntax error in Redis; deleting nothing is not.
       return keys.length === 0 ? 0 : client.del(...keys);
     },
-    async hit(key, windowMs) {
+    async hit(key, windowMs, weight = 1) {
       // Checked here too: the script passes windowMs to PEXPIRE only when a window starts.
       if (!Number.isInteger(windowMs) || windowMs <= 0) throw new Error("ERR invalid expire time in 'pexpire' command");
-      const [count, resetInMs] = await client.hitWindow(key, windowMs);
+      if (!Number.isInteger(weight) || weight <= 0) throw new Error('ERR weight must be a positive integer');
+      const [count, resetInMs] = await client.hitWindow(key, windowMs, weight);
       return { count, resetInMs };
     },
     async zadd(key, score, member, only) {

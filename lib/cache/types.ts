@@ -15,9 +15,10 @@ export interface Cache {
   /**
    * Atomically counts a hit in a fixed window: increments `key`, starting its expiry of `windowMs` when
    * the key has none (new, or written by `set`). Returns the count in this window and the milliseconds
-   * until the window ends. `windowMs` is a positive integer.
+   * until the window ends. `windowMs` is a positive integer. `weight` (default 1) counts one hit as
+   * several, e.g. a mutation against a rate limit.
    */
-  hit(key: string, windowMs: number): Promise<{ count: number; resetInMs: number }>;
+  hit(key: string, windowMs: number, weight?: number): Promise<{ count: number; resetInMs: number }>;
   /**
    * Sorted sets (leaderboards), ordered like Redis: by score, then by member bytes (UTF-8, so code
    * points). `only: 'GT'` keeps the higher of the old and new score and still adds new members (ZADD GT).

@@ -5,7 +5,8 @@ import { registerUser } from '../../test/helpers/users.ts';
 describe('users subgraph', () => {
   let stack: Stack;
   beforeAll(async () => {
-    stack = await startStack({ services: ['gateway', 'users'] });
+    // A slow outbox poll: the relay's own queries must not land inside the counted request.
+    stack = await startStack({ services: ['gateway', 'users'], env: { OUTBOX_POLL_MS: '60000' } });
   });
   afterAll(() => stack?.destroy());
 
