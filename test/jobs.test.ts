@@ -4,6 +4,7 @@ import {
   ACCEPT,
   CONTRACT_FIELDS,
   countQueries,
+  describeOnEachRuntime,
   JOB_FIELDS,
   jobInput,
   postJob,
@@ -13,7 +14,7 @@ import {
   submitProposal,
   utcDate,
 } from './helpers/jobs.ts';
-import { errorCode, startStack, type GraphQLResponse, type Stack } from './helpers/stack.ts';
+import { errorCode, type GraphQLResponse, type Stack } from './helpers/stack.ts';
 import { registerUser } from './helpers/users.ts';
 
 const POST_JOB = `mutation($input: PostJobInput!) { postJob(input: $input) { ${JOB_FIELDS} } }`;
@@ -38,7 +39,8 @@ type User = Awaited<ReturnType<typeof registerUser>>;
 const tag = () => `t${randomBytes(5).toString('hex')}`;
 const field = (response: GraphQLResponse) => response.errors?.[0]?.extensions?.field;
 
-describe('jobs through the gateway, on the embedded default', () => {
+// The outbox relay runs only when a commit nudges it: SQL counted around a read is the read's own.
+describeOnEachRuntime('jobs through the gateway', { OUTBOX_POLL_MS: '600000' }, (runningStack) => {
   let stack: Stack;
   let events: Awaited<ReturnType<typeof recordJobEvents>>;
   let client: User;
@@ -47,9 +49,8 @@ describe('jobs through the gateway, on the embedded default', () => {
   let stranger: User;
 
   beforeAll(async () => {
-    // The outbox relay runs only when a commit nudges it: SQL counted around a read is the read's own.
-    stack = await startStack({ services: ['gateway', 'users', 'jobs'], env: { OUTBOX_POLL_MS: '600000' } });
-    events = await recordJobEvents(stack, 'test.jobs-events');
+    stack = runningStack();
+    events = await recordJobEvents(stack);
     [client, fred, fay, stranger] = await Promise.all([
       registerUser(stack, 'Cleo Client'),
       registerUser(stack, 'Fred Freelancer'),
@@ -57,10 +58,7 @@ describe('jobs through the gateway, on the embedded default', () => {
       registerUser(stack, 'Sam Stranger'),
     ]);
   });
-  afterAll(async () => {
-    await events?.stop();
-    await stack?.destroy();
-  });
+  afterAll(() => events?.stop());
 
   describe('jobs', () => {
     it('posts a job with normalized skills, readable by anyone', async () => {

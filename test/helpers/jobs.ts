@@ -1,5 +1,33 @@
+import { afterAll, beforeAll, describe } from 'vitest';
 import type { EventEnvelope } from '../../lib/events.ts';
-import type { Stack } from './stack.ts';
+import { realServicesEnv } from './real-services.ts';
+import { realServices } from './services.ts';
+import { startStack, type Stack } from './stack.ts';
+
+/**
+ * Declares `body` twice, each with its own gateway + users + jobs stack: on the embedded default, and on
+ * PostgreSQL, RabbitMQ and Redis when their URLs are set (skipped otherwise, and said so). `body` reaches
+ * the running stack through `stack()` from its own hooks and tests.
+ */
+export function describeOnEachRuntime(title: string, env: Record<string, string>, body: (stack: () => Stack) => void): void {
+  const runtimes = [
+    { name: 'on the embedded default', skip: false, real: undefined },
+    { name: 'on PostgreSQL, RabbitMQ and Redis', skip: !realServices.databaseUrl, real: realServicesEnv() },
+  ];
+  for (const { name, skip, real } of runtimes) {
+    describe.skipIf(skip)(`${title}, ${name}`, () => {
+      let stack: Stack | undefined;
+      beforeAll(async () => {
+        stack = await startStack({ services: ['gateway', 'users', 'jobs'], env: { ...env, ...real?.env } });
+      });
+      afterAll(async () => {
+        await stack?.destroy();
+        await real?.cleanup();
+      });
+      body(() => stack!);
+    });
+  }
+}
 
 /** `YYYY-MM-DD`, `days` from today in UTC (negative: in the past). */
 export function utcDate(days: number): string {
@@ -51,11 +79,15 @@ export async function submitProposal(stack: Stack, token: string, jobId: string,
 
 export const ACCEPT = `mutation($id: ID!) { acceptProposal(id: $id) { ${CONTRACT_FIELDS} } }`;
 
-/** Records every jobs event the stack publishes, for assertions on what was emitted. */
-export async function recordJobEvents(stack: Stack, queue: string) {
+/**
+ * Records every jobs event the stack publishes from now on, for assertions on what was emitted. On a
+ * private queue, which goes away with the consumer (nothing left behind on a shared broker).
+ */
+export async function recordJobEvents(stack: Stack) {
   const events: EventEnvelope<Record<string, unknown>>[] = [];
   const consumer = await stack.runtime.bus.consume({
-    queue,
+    queue: 'test.jobs-events',
+    exclusive: true,
     bindings: ['job.*', 'proposal.*', 'contract.*'],
     handler: async (event) => void events.push(event as EventEnvelope<Record<string, unknown>>),
   });
