@@ -8,6 +8,14 @@ import { existsSync, readdirSync } from 'node:fs';
  */
 const mappers: Record<string, Record<string, string>> = {
   users: { User: '../db/schema.ts#UserRow' },
+  jobs: {
+    Job: '../db/schema.ts#JobRow',
+    Proposal: '../models.ts#ProposalRecord',
+    Milestone: '../db/schema.ts#MilestoneRow',
+    Contract: '../db/schema.ts#ContractRow',
+    JobConnection: '../models.ts#JobPage',
+    User: '../models.ts#UserReference',
+  },
   teams: {
     Team: '../db/schema.ts#TeamRow',
     JoinRequest: '../db/schema.ts#JoinRequestRow',

@@ -26,6 +26,52 @@ export interface UserUpdated {
   revision: number;
 }
 
+/** What every jobs event says about the job it concerns. */
+export interface JobFacts {
+  jobId: string;
+  /** The job's title. */
+  title: string;
+  /** The job's client. */
+  clientId: string;
+}
+
+/** jobs → notifications (and anyone who lists new jobs). */
+export interface JobPosted extends JobFacts {
+  skills: string[];
+  budgetCents: number;
+}
+
+/** jobs → notifications: PROPOSAL_SUBMITTED, to the job's client. */
+export interface ProposalSubmitted extends JobFacts {
+  proposalId: string;
+  freelancerId: string;
+  totalCents: number;
+}
+
+/** jobs → notifications: PROPOSAL_ACCEPTED, to the freelancer. Sent with the contract it started. */
+export interface ProposalAccepted extends JobFacts {
+  proposalId: string;
+  freelancerId: string;
+  contractId: string;
+  totalCents: number;
+}
+
+/** jobs → notifications: PROPOSAL_REJECTED, to the freelancer. */
+export interface ProposalRejected extends JobFacts {
+  proposalId: string;
+  freelancerId: string;
+  /** Another proposal of the job was accepted, or its client closed the job. */
+  reason: 'ANOTHER_PROPOSAL_ACCEPTED' | 'JOB_CLOSED';
+}
+
+/** jobs → notifications: CONTRACT_COMPLETED, to the freelancer. */
+export interface ContractCompleted extends JobFacts {
+  contractId: string;
+  proposalId: string;
+  freelancerId: string;
+  totalCents: number;
+}
+
 /** What every team event says about its team, so a consumer needs no call back to teams. */
 export interface TeamEventBase {
   teamId: string;
@@ -113,6 +159,11 @@ export interface LeaderboardUpdated {
 export interface EventPayloads {
   'user.registered': UserRegistered;
   'user.updated': UserUpdated;
+  'job.posted': JobPosted;
+  'proposal.submitted': ProposalSubmitted;
+  'proposal.accepted': ProposalAccepted;
+  'proposal.rejected': ProposalRejected;
+  'contract.completed': ContractCompleted;
   'team.created': TeamCreated;
   'team.join_requested': TeamJoinRequested;
   'team.join_accepted': TeamJoinAccepted;

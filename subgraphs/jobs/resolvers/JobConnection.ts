@@ -1,0 +1,5 @@
+import type { JobConnectionResolvers } from '../generated/resolvers.ts';
+
+export const JobConnection: JobConnectionResolvers = {
+  totalCount: (page) => page.totalCount(),
+};
