@@ -76,6 +76,10 @@ describe.skipIf(!allReal)('2 gateways × 2 notifications instances on RabbitMQ',
   it('delivers each notification once, to its recipient only, on either gateway', async () => {
     const ada = await registerUser(first, 'Ada on one');
     const bob = await registerUser(first, 'Bob on two');
+    // Their welcomes are made before they subscribe, so only what follows is live.
+    for (const user of [ada, bob]) {
+      await expect.poll(async () => (await first.graphql(`{ unreadNotificationCount }`, {}, { token: user.token })).data?.unreadNotificationCount, { timeout: 10_000 }).toBe(1);
+    }
     const adas = subscribe(first.gatewayUrl, NOTIFICATION_ADDED, { token: ada.token });
     const bobs = subscribe(second.gatewayUrl, NOTIFICATION_ADDED, { token: bob.token });
     open.push(adas, bobs);
