@@ -7,6 +7,7 @@ import {
   ApolloServerPluginUsageReportingDisabled,
 } from '@apollo/server/plugin/disabled';
 import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
+import responseCachePlugin from '@apollo/server-plugin-response-cache';
 import { ApolloGateway, RemoteGraphQLDataSource, type GraphQLDataSourceProcessOptions } from '@apollo/gateway';
 import { Supergraph } from '@apollo/federation-internals';
 import { GraphQLError, print, type ExecutionResult, type GraphQLSchema } from 'graphql';
@@ -14,12 +15,16 @@ import { observabilityPlugin } from '../lib/apollo-plugins.ts';
 import { bearerToken } from '../lib/auth.ts';
 import { DEFAULT_PORTS, type SubgraphName } from '../lib/config.ts';
 import { ErrorCode, formatError } from '../lib/errors.ts';
-import { createServiceHttp, REQUEST_ID_HEADER } from '../lib/http.ts';
-import { createMetrics } from '../lib/metrics.ts';
+import { createServiceHttp, headerValue, REQUEST_ID_HEADER } from '../lib/http.ts';
+import { createMetrics, type Metrics } from '../lib/metrics.ts';
 import { once } from '../lib/once.ts';
 import type { Runtime } from '../lib/runtime.ts';
 import { SUPERGRAPH_FILE } from '../lib/supergraph.ts';
 import { serveGraphQLOverWebSocket } from '../lib/websocket.ts';
+import { keyValueCache } from './caching.ts';
+import { explorerPage } from './explorer.ts';
+import { operationLimitRules } from './limits.ts';
+import { createRateLimiter, rateLimitPlugin } from './rate-limit.ts';
 import { createSubscriptionExecutor } from './subscriptions.ts';
 
 // The gateway never calls out to anyone: no telemetry, no usage or schema reporting.
@@ -30,6 +35,8 @@ export interface GatewayContext {
   /** The caller's `Authorization` header, forwarded as is: each subgraph verifies it itself. */
   authorization: string | undefined;
   userId: string | null;
+  /** Who the rate limit counts an anonymous caller as. */
+  clientIp: string;
 }
 
 export interface StartGatewayOptions {
@@ -69,6 +76,37 @@ class ForwardingDataSource extends RemoteGraphQLDataSource<GatewayContext> {
   }
 }
 
+/**
+ * Node's fetch (undici), which keeps connections to subgraphs alive and pools them, timed into the
+ * `subgraph_fetch_duration_seconds` metric.
+ */
+function timedFetch(subgraph: string, metrics: Metrics): DataSourceFetcher {
+  return (async (url: string, init: RequestInit) => {
+    const started = process.hrtime.bigint();
+    let status = 'error';
+    try {
+      const response = await fetch(url, init);
+      status = String(response.status);
+      return response;
+    } finally {
+      metrics.subgraphFetches.observe({ subgraph, status }, Number(process.hrtime.bigint() - started) / 1e9);
+    }
+  }) as unknown as DataSourceFetcher;
+}
+
+/** The client's address: the socket's, or the first X-Forwarded-For hop when a trusted proxy sets it. */
+function clientIpOf(request: IncomingMessage, trustProxy: boolean): string {
+  const forwarded = trustProxy ? headerValue(request.headers['x-forwarded-for'])?.split(',')[0]?.trim() : undefined;
+  return forwarded || request.socket.remoteAddress || 'unknown';
+}
+
+/** Browsers send Origin on a websocket upgrade; with ALLOWED_ORIGINS set, only those may connect. */
+function originAllowed(request: IncomingMessage, allowed: string[] | undefined): boolean {
+  if (!allowed) return true;
+  const origin = request.headers.origin;
+  return origin === undefined || allowed.includes(origin);
+}
+
 export async function startGateway(runtime: Runtime, options: StartGatewayOptions = {}): Promise<RunningGateway> {
   const { config } = runtime;
   const logger = runtime.logger.child({ service: 'gateway' });
@@ -79,11 +117,7 @@ export async function startGateway(runtime: Runtime, options: StartGatewayOption
 
   const subgraphUrl = (name: string, url: string) => urlOverrides[name] ?? url;
   const buildService = ({ name, url }: { name: string; url?: string }) =>
-    new ForwardingDataSource({
-      url: subgraphUrl(name, url ?? ''),
-      // Node's fetch (undici) keeps connections to subgraphs alive and pools them.
-      fetcher: fetch as unknown as DataSourceFetcher,
-    });
+    new ForwardingDataSource({ url: subgraphUrl(name, url ?? ''), fetcher: timedFetch(name, metrics) });
   const gateway = new ApolloGateway({ supergraphSdl, buildService });
 
   // Subscriptions are planned against the current supergraph, rebuilt whenever it changes.
@@ -105,13 +139,28 @@ export async function startGateway(runtime: Runtime, options: StartGatewayOption
   const landingPage = config.gateway.sandbox
     ? ApolloServerPluginLandingPageLocalDefault({ embed: true, includeCookies: false })
     : ApolloServerPluginLandingPageDisabled();
+  const limitRules = operationLimitRules(config.limits);
+  const rateLimiter = createRateLimiter(runtime.cache, config.rateLimit);
   const apollo = new ApolloServer<GatewayContext>({
     gateway,
     formatError,
     includeStacktraceInErrorResponses: false,
     introspection: config.gateway.introspection,
     csrfPrevention: true,
-    plugins: [landingPage, ApolloServerPluginUsageReportingDisabled(), ApolloServerPluginSchemaReportingDisabled(), observabilityPlugin(logger, metrics)],
+    validationRules: limitRules,
+    parseOptions: { maxTokens: config.limits.maxTokens },
+    persistedQueries: { cache: keyValueCache(runtime.cache, 'apq:'), ttl: 24 * 3600 },
+    plugins: [
+      landingPage,
+      ApolloServerPluginUsageReportingDisabled(),
+      ApolloServerPluginSchemaReportingDisabled(),
+      observabilityPlugin(logger, metrics),
+      rateLimitPlugin<GatewayContext>(rateLimiter),
+      // Public reads, as long as every subgraph's cache hints allow; a private answer is kept per user.
+      ...(config.gateway.responseCache
+        ? [responseCachePlugin<GatewayContext>({ cache: keyValueCache(runtime.cache, 'response:'), sessionId: async ({ contextValue }) => contextValue.userId })]
+        : []),
+    ],
   });
   await apollo.start();
 
@@ -124,9 +173,10 @@ export async function startGateway(runtime: Runtime, options: StartGatewayOption
       const token = bearerToken(authorization);
       // A bad token is refused here, before any subgraph is asked.
       const identity = token ? await runtime.verifier.verify(token) : undefined;
-      return { requestId, authorization, userId: identity?.userId ?? null };
+      return { requestId, authorization, userId: identity?.userId ?? null, clientIp: clientIpOf(request, config.rateLimit.trustProxy) };
     },
     readiness: { supergraph: () => live !== undefined },
+    pages: { '/explorer': () => ({ contentType: 'text/html; charset=utf-8', body: explorerPage() }) },
   });
   const websocket = serveGraphQLOverWebSocket<GatewayContext>({
     http,
@@ -135,7 +185,13 @@ export async function startGateway(runtime: Runtime, options: StartGatewayOption
     logger,
     formatError,
     limits: config.websocket,
-    context: (caller) => ({ requestId: caller.requestId, authorization: caller.authorization, userId: caller.userId }),
+    validationRules: limitRules,
+    maxTokens: config.limits.maxTokens,
+    allowUpgrade: (request) => originAllowed(request, config.gateway.allowedOrigins),
+    clientIp: (request) => clientIpOf(request, config.rateLimit.trustProxy),
+    // Queries and mutations on the socket meet the rate limit inside Apollo Server, as over HTTP.
+    beforeOperation: async (caller, operation) => (operation === 'subscription' ? rateLimiter(caller, operation) : undefined),
+    context: (caller) => ({ requestId: caller.requestId, authorization: caller.authorization, userId: caller.userId, clientIp: caller.clientIp }),
     subscribe: (args) => live!.executor.subscribe(args, live!.apiSchema),
     // Queries and mutations sent over the socket run exactly as over HTTP.
     execute: async (args) => {

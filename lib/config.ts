@@ -84,6 +84,21 @@ const envSchema = z.object({
   WS_MAX_SUBSCRIPTIONS_PER_CONNECTION: positiveInt.default(25),
   WS_MAX_BUFFERED_BYTES: positiveInt.default(1024 * 1024),
 
+  /** Operation limits, checked before execution on HTTP and websocket alike. */
+  MAX_DEPTH: positiveInt.default(12),
+  MAX_ALIASES: positiveInt.default(20),
+  MAX_COST: positiveInt.default(20_000),
+  MAX_TOKENS: positiveInt.default(4_000),
+  RATE_LIMIT_PER_MINUTE: positiveInt.default(600),
+  /** How many requests one mutation counts as against the rate limit. */
+  RATE_LIMIT_MUTATION_WEIGHT: positiveInt.default(5),
+  /** Believe X-Forwarded-For for the client's IP (only behind a proxy that sets it). */
+  TRUST_PROXY: booleanFlag.default(false),
+  /** Comma-separated origins allowed to open a websocket; unset allows any. */
+  ALLOWED_ORIGINS: optionalString,
+  /** Cache public reads at the gateway, as the subgraphs' cache hints allow. */
+  RESPONSE_CACHE: booleanFlag.default(true),
+
   INTROSPECTION: booleanFlag.optional(),
   SANDBOX: booleanFlag.optional(),
 });
@@ -126,7 +141,11 @@ export interface Config {
     maxSubscriptionsPerConnection: number;
     maxBufferedBytes: number;
   };
+  limits: { maxDepth: number; maxAliases: number; maxCost: number; maxTokens: number };
+  rateLimit: { perMinute: number; mutationWeight: number; trustProxy: boolean };
   gateway: {
+    allowedOrigins: string[] | undefined;
+    responseCache: boolean;
     supergraphPath: string | undefined;
     subgraphUrls: Partial<Record<SubgraphName, string>>;
     subgraphTimeoutMs: number;
@@ -200,7 +219,11 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
       maxSubscriptionsPerConnection: env.WS_MAX_SUBSCRIPTIONS_PER_CONNECTION,
       maxBufferedBytes: env.WS_MAX_BUFFERED_BYTES,
     },
+    limits: { maxDepth: env.MAX_DEPTH, maxAliases: env.MAX_ALIASES, maxCost: env.MAX_COST, maxTokens: env.MAX_TOKENS },
+    rateLimit: { perMinute: env.RATE_LIMIT_PER_MINUTE, mutationWeight: env.RATE_LIMIT_MUTATION_WEIGHT, trustProxy: env.TRUST_PROXY },
     gateway: {
+      allowedOrigins: env.ALLOWED_ORIGINS?.split(',').map((origin) => origin.trim()).filter(Boolean),
+      responseCache: env.RESPONSE_CACHE,
       supergraphPath: env.SUPERGRAPH_PATH,
       subgraphUrls: perSubgraph((name) => env[`${name}_URL`]),
       subgraphTimeoutMs: env.SUBGRAPH_TIMEOUT_MS,

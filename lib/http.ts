@@ -19,6 +19,8 @@ export interface ServiceHttpOptions<TContext extends BaseContext> {
   logger: Logger;
   /** Largest accepted request body; larger ones get 413 before any parsing. */
   maxBodyBytes?: number;
+  /** More GET pages by path, e.g. the gateway's `/explorer`. */
+  pages?: Record<string, () => { contentType: string; body: string }>;
 }
 
 export interface ServiceHttp {
@@ -39,7 +41,7 @@ export function createServiceHttp<TContext extends BaseContext>(options: Service
   const handle = async (request: IncomingMessage, response: ServerResponse) => {
     const started = process.hrtime.bigint();
     const url = new URL(request.url ?? '/', 'http://localhost');
-    const route = routeOf(url.pathname);
+    const route = routeOf(url.pathname, options.pages);
     response.on('finish', () => {
       const seconds = Number(process.hrtime.bigint() - started) / 1e9;
       options.metrics.httpRequests.observe({ route, status: String(response.statusCode) }, seconds);
@@ -54,8 +56,13 @@ export function createServiceHttp<TContext extends BaseContext>(options: Service
         return response.end(await options.metrics.registry.metrics());
       case '/graphql':
         return handleGraphQL(request, response, url, options, maxBodyBytes);
-      default:
+      case 'other':
         return sendJson(response, 404, { error: 'Not found' });
+      default: {
+        const page = options.pages![route]!();
+        response.setHeader('content-type', page.contentType);
+        return response.end(page.body);
+      }
     }
   };
 
@@ -89,9 +96,10 @@ export function createServiceHttp<TContext extends BaseContext>(options: Service
   };
 }
 
-function routeOf(pathname: string): string {
+/** The route a path serves, or 'other': also the `route` label of the HTTP metric, so its values stay few. */
+function routeOf(pathname: string, pages: ServiceHttpOptions<BaseContext>['pages']): string {
   const path = pathname.length > 1 && pathname.endsWith('/') ? pathname.slice(0, -1) : pathname;
-  return ['/health', '/ready', '/metrics', '/graphql'].includes(path) ? path : 'other';
+  return ['/health', '/ready', '/metrics', '/graphql'].includes(path) || (pages && path in pages) ? path : 'other';
 }
 
 async function handleGraphQL<TContext extends BaseContext>(

@@ -24,6 +24,13 @@ export function createMetrics(service: string) {
       buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
       registers: [registry],
     }),
+    subgraphFetches: new Histogram({
+      name: 'subgraph_fetch_duration_seconds',
+      help: 'Gateway requests to subgraphs, by subgraph and HTTP status',
+      labelNames: ['subgraph', 'status'] as const,
+      buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+      registers: [registry],
+    }),
     websocketConnections: new Gauge({ name: 'websocket_connections', help: 'Open graphql-ws connections', registers: [registry] }),
     subscriptionsActive: new Gauge({ name: 'graphql_subscriptions_active', help: 'Subscriptions being served', registers: [registry] }),
     sqlQueries: new Counter({ name: 'sql_queries_total', help: 'SQL statements sent to the database', registers: [registry] }),

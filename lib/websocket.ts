@@ -1,6 +1,19 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
-import { GraphQLError, type ExecutionArgs, type ExecutionResult, type GraphQLFormattedError, type GraphQLSchema } from 'graphql';
+import {
+  getOperationAST,
+  GraphQLError,
+  parse,
+  specifiedRules,
+  validate,
+  type DocumentNode,
+  type ExecutionArgs,
+  type ExecutionResult,
+  type GraphQLFormattedError,
+  type GraphQLSchema,
+  type OperationTypeNode,
+  type ValidationRule,
+} from 'graphql';
 import { CloseCode, type Context as WsContext } from 'graphql-ws';
 import { useServer, type Extra } from 'graphql-ws/use/ws';
 import { WebSocketServer } from 'ws';
@@ -20,6 +33,10 @@ export interface WebSocketLimits {
   maxBufferedBytes: number;
 }
 
+function withCode(error: GraphQLError, code: string): GraphQLError {
+  return new GraphQLError(error.message, { nodes: error.nodes, source: error.source, positions: error.positions, extensions: { ...error.extensions, code } });
+}
+
 /** Close codes beyond graphql-ws's own (4400 bad request, 4403 forbidden, 4408 init timeout, ...). */
 export const CLIENT_TOO_SLOW = 1013;
 export const TOKEN_EXPIRED = CloseCode.Forbidden;
@@ -31,6 +48,7 @@ export interface WebSocketCaller {
   authorization: string | undefined;
   /** One id for the connection: every operation on it logs and forwards it. */
   requestId: string;
+  clientIp: string;
 }
 
 /** What a connection carries between graphql-ws callbacks. */
@@ -45,6 +63,8 @@ type ConnectionExtra = Extra & Partial<ConnectionState>;
 type OperationResult = ExecutionResult | AsyncIterable<ExecutionResult> | Promise<ExecutionResult | AsyncIterable<ExecutionResult>>;
 
 export interface GraphQLWebSocketOptions<TContext> {
+  /** The client's address as the HTTP side reads it (proxies, X-Forwarded-For). */
+  clientIp?: (request: IncomingMessage) => string;
   http: ServiceHttp;
   schema: GraphQLSchema | (() => GraphQLSchema);
   verifier: TokenVerifier;
@@ -59,6 +79,12 @@ export interface GraphQLWebSocketOptions<TContext> {
   onConnectionCountChange?: (delta: 1 | -1) => void;
   /** Shapes errors in results as HTTP responses are shaped (codes kept, internals masked). */
   formatError?: (error: GraphQLFormattedError) => GraphQLFormattedError;
+  /** Rules beyond the specification's (the gateway's depth, alias and cost limits). */
+  validationRules?: ValidationRule[];
+  /** Largest document, in tokens, as the HTTP side's parse option. */
+  maxTokens?: number;
+  /** Last word before an operation runs (rate limits): an error refuses it. */
+  beforeOperation?: (caller: WebSocketCaller, operation: OperationTypeNode) => Promise<GraphQLError | undefined>;
 }
 
 export interface GraphQLWebSocketServer {
@@ -74,6 +100,9 @@ export interface GraphQLWebSocketServer {
  */
 export function serveGraphQLOverWebSocket<TContext>(options: GraphQLWebSocketOptions<TContext>): GraphQLWebSocketServer {
   const { limits } = options;
+  const clientIpOf = options.clientIp ?? ((request: IncomingMessage) => request.socket.remoteAddress ?? 'unknown');
+  const currentSchema = typeof options.schema === 'function' ? options.schema : () => options.schema as GraphQLSchema;
+  const rules = [...specifiedRules, ...(options.validationRules ?? [])];
   const wss = new WebSocketServer({ noServer: true, maxPayload: limits.maxPayloadBytes });
   const contexts = new Set<WsContext<Record<string, unknown>, ConnectionExtra>>();
 
@@ -88,7 +117,6 @@ export function serveGraphQLOverWebSocket<TContext>(options: GraphQLWebSocketOpt
 
   const server = useServer<Record<string, unknown>, ConnectionState>(
     {
-      schema: typeof options.schema === 'function' ? () => (options.schema as () => GraphQLSchema)() : options.schema,
       connectionInitWaitTimeout: limits.connectionInitWaitTimeoutMs,
       execute: options.execute,
       subscribe: options.subscribe,
@@ -101,7 +129,7 @@ export function serveGraphQLOverWebSocket<TContext>(options: GraphQLWebSocketOpt
         } catch {
           return false; // graphql-ws closes with 4403 Forbidden
         }
-        ctx.extra.caller = { userId: identity?.userId ?? null, authorization, requestId: randomUUID() };
+        ctx.extra.caller = { userId: identity?.userId ?? null, authorization, requestId: randomUUID(), clientIp: clientIpOf(ctx.extra.request) };
         if (identity) {
           // setTimeout holds at most ~24.8 days; a token living longer is re-checked then.
           const delay = Math.min(identity.expiresAt * 1000 - Date.now(), 2 ** 31 - 1);
@@ -115,17 +143,41 @@ export function serveGraphQLOverWebSocket<TContext>(options: GraphQLWebSocketOpt
         clearTimeout(ctx.extra.expiryTimer);
         if (contexts.delete(ctx)) options.onConnectionCountChange?.(-1);
       },
-      onSubscribe(ctx) {
+      async onSubscribe(ctx, _id, payload) {
         // Counted here rather than read from `ctx.subscriptions`, which operations join only once running.
         if ((ctx.extra.operations ?? 0) >= limits.maxSubscriptionsPerConnection) {
           return [new GraphQLError(`At most ${limits.maxSubscriptionsPerConnection} operations at once on one connection`, { extensions: { code: 'BAD_REQUEST' } })];
         }
+        const schema = currentSchema();
+        let document: DocumentNode;
+        try {
+          document = parse(payload.query, { maxTokens: options.maxTokens });
+        } catch (error) {
+          return [withCode(error as GraphQLError, 'GRAPHQL_PARSE_FAILED')];
+        }
+        const invalid = validate(schema, document, rules);
+        if (invalid.length) return invalid.map((error) => withCode(error, 'GRAPHQL_VALIDATION_FAILED'));
+        const operation = getOperationAST(document, payload.operationName);
+        if (!operation) return [new GraphQLError('The document names no operation to run', { extensions: { code: 'BAD_REQUEST' } })];
+
+        // The slot is taken before the first await, so operations arriving together cannot all slip in.
         ctx.extra.operations = (ctx.extra.operations ?? 0) + 1;
+        const refused = await options.beforeOperation?.(ctx.extra.caller!, operation.operation);
+        if (refused) {
+          ctx.extra.operations -= 1;
+          return [refused];
+        }
+        return {
+          schema,
+          document,
+          operationName: payload.operationName,
+          variableValues: payload.variables,
+          contextValue: (await options.context(ctx.extra.caller!)) as object,
+        };
       },
       onComplete(ctx) {
         ctx.extra.operations = Math.max((ctx.extra.operations ?? 1) - 1, 0);
       },
-      context: (ctx) => options.context(ctx.extra.caller!) as object,
       onNext(ctx, _id, _payload, _args, result) {
         if (ctx.extra.socket.bufferedAmount > limits.maxBufferedBytes) {
           ctx.extra.socket.close(CLIENT_TOO_SLOW, `Too slow: more than ${limits.maxBufferedBytes} bytes waiting to be sent`);
@@ -137,6 +189,8 @@ export function serveGraphQLOverWebSocket<TContext>(options: GraphQLWebSocketOpt
       },
       onError(_ctx, _id, _payload, errors) {
         for (const error of errors) if (!error.extensions?.code) options.logger.warn({ err: error }, 'websocket operation failed');
+        const { formatError } = options;
+        if (formatError) return errors.map((error) => formatError(error.toJSON()));
       },
     },
     wss,
