@@ -5,32 +5,24 @@ import { GraphQLError, type ValidationContext, type ValidationRule } from 'graph
 import type { Config } from '../lib/config.ts';
 
 /**
+ * Reports a refusal as a validation error, as every other rule does (graphql-armor would throw it, which
+ * Apollo Server answers with a 500), without armor's "Syntax Error:" prefix: the document parsed fine.
+ */
+const asValidationError = {
+  propagateOnRejection: false,
+  onReject: [(context: ValidationContext | null, error: GraphQLError) => context?.reportError(new GraphQLError(error.message.replace(/^Syntax Error: /, '')))],
+};
+
+/**
  * Depth, aliases and cost, as validation rules (graphql-armor's), so an abusive operation is refused
  * with GRAPHQL_VALIDATION_FAILED before anything runs, on HTTP and websocket alike; each message names
  * its limit ("Query depth limit of 12 exceeded, found 13."). The token limit is not among them: it is a
  * parse option (`maxTokens`), which keeps a syntax error a 400.
  */
 export function operationLimitRules(limits: Config['limits']): ValidationRule[] {
-  const rules = [
-    maxDepthRule({ n: limits.maxDepth, ignoreIntrospection: true, flattenFragments: true }),
-    maxAliasesRule({ n: limits.maxAliases }),
-    costLimitRule({ maxCost: limits.maxCost, ignoreIntrospection: true }),
+  return [
+    maxDepthRule({ n: limits.maxDepth, ignoreIntrospection: true, flattenFragments: true, ...asValidationError }),
+    maxAliasesRule({ n: limits.maxAliases, ...asValidationError }),
+    costLimitRule({ maxCost: limits.maxCost, ignoreIntrospection: true, ...asValidationError }),
   ] as unknown as ValidationRule[];
-  return rules.map(withoutSyntaxErrorPrefix);
-}
-
-/** graphql-armor words its refusals "Syntax Error: ...", which they are not: the document parsed fine. */
-function withoutSyntaxErrorPrefix(rule: ValidationRule): ValidationRule {
-  return (context) =>
-    rule(
-      new Proxy(context, {
-        get(target, property) {
-          if (property === 'reportError') {
-            return (error: GraphQLError) => target.reportError(new GraphQLError(error.message.replace(/^Syntax Error: /, ''), { nodes: error.nodes }));
-          }
-          const value = Reflect.get(target, property, target) as unknown;
-          return typeof value === 'function' ? value.bind(target) : value;
-        },
-      }) as ValidationContext,
-    );
 }

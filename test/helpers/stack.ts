@@ -34,7 +34,16 @@ export interface Stack {
  */
 export async function startStack(options: StartAppOptions & { env?: Record<string, string>; dataDir?: string } = {}): Promise<Stack> {
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'skillgraph-test-'));
-  const config = loadConfig({ NODE_ENV: 'test', LOG_LEVEL: process.env.LOG_LEVEL ?? 'silent', DATA_DIR: dataDir, OUTBOX_POLL_MS: '50', ...options.env });
+  const config = loadConfig({
+    NODE_ENV: 'test',
+    LOG_LEVEL: process.env.LOG_LEVEL ?? 'silent',
+    DATA_DIR: dataDir,
+    OUTBOX_POLL_MS: '50',
+    // Tests read what they just wrote; the protection tests turn the cache and tight limits on themselves.
+    RESPONSE_CACHE: 'false',
+    RATE_LIMIT_PER_MINUTE: '100000',
+    ...options.env,
+  });
   const runtime = await createRuntime(config);
   let app: RunningApp;
   try {

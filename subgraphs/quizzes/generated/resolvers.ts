@@ -31,6 +31,10 @@ export type AttemptStatus =
   /** Answers stored; scoring is under way. */
   | 'SUBMITTED';
 
+export type CacheControlScope =
+  | 'PRIVATE'
+  | 'PUBLIC';
+
 export type Choice = {
   __typename?: 'Choice';
   id: Scalars['ID']['output'];
@@ -287,21 +291,22 @@ export type ResolversTypes = ResolversObject<{
   AnswerInput: AnswerInput;
   ID: ResolverTypeWrapper<Scalars['ID']['output']>;
   AttemptStatus: AttemptStatus;
+  CacheControlScope: CacheControlScope;
   Choice: ResolverTypeWrapper<Choice>;
   String: ResolverTypeWrapper<Scalars['String']['output']>;
   DateTime: ResolverTypeWrapper<Scalars['DateTime']['output']>;
   LeaderboardEntry: ResolverTypeWrapper<Omit<LeaderboardEntry, 'user'> & { user: ResolversTypes['User'] }>;
-  Int: ResolverTypeWrapper<Scalars['Int']['output']>;
   Float: ResolverTypeWrapper<Scalars['Float']['output']>;
   Mutation: ResolverTypeWrapper<Record<PropertyKey, never>>;
   Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
   Question: ResolverTypeWrapper<Question>;
   Quiz: ResolverTypeWrapper<QuizRowModel>;
   QuizAttempt: ResolverTypeWrapper<AttemptRowModel>;
-  Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
   QuizStats: ResolverTypeWrapper<QuizStats>;
   TopicScore: ResolverTypeWrapper<TopicScore>;
   User: ResolverTypeWrapper<UserReferenceModel>;
+  Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
+  Int: ResolverTypeWrapper<Scalars['Int']['output']>;
 }>;
 
 /** Mapping between all available schema types and the resolvers parents */
@@ -312,18 +317,26 @@ export type ResolversParentTypes = ResolversObject<{
   String: Scalars['String']['output'];
   DateTime: Scalars['DateTime']['output'];
   LeaderboardEntry: Omit<LeaderboardEntry, 'user'> & { user: ResolversParentTypes['User'] };
-  Int: Scalars['Int']['output'];
   Float: Scalars['Float']['output'];
   Mutation: Record<PropertyKey, never>;
   Query: Record<PropertyKey, never>;
   Question: Question;
   Quiz: QuizRowModel;
   QuizAttempt: AttemptRowModel;
-  Boolean: Scalars['Boolean']['output'];
   QuizStats: QuizStats;
   TopicScore: TopicScore;
   User: UserReferenceModel;
+  Boolean: Scalars['Boolean']['output'];
+  Int: Scalars['Int']['output'];
 }>;
+
+export type CacheControlDirectiveArgs = {
+  inheritMaxAge?: Maybe<Scalars['Boolean']['input']>;
+  maxAge?: Maybe<Scalars['Int']['input']>;
+  scope?: Maybe<CacheControlScope>;
+};
+
+export type CacheControlDirectiveResolver<Result, Parent, ContextType = Context, Args = CacheControlDirectiveArgs> = DirectiveResolverFn<Result, Parent, ContextType, Args>;
 
 export type ChoiceResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Choice'] = ResolversParentTypes['Choice']> = ResolversObject<{
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
@@ -420,3 +433,6 @@ export type Resolvers<ContextType = Context> = ResolversObject<{
   User?: UserResolvers<ContextType>;
 }>;
 
+export type DirectiveResolvers<ContextType = Context> = ResolversObject<{
+  cacheControl?: CacheControlDirectiveResolver<any, any, ContextType>;
+}>;
