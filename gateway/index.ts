@@ -52,7 +52,6 @@ export interface RunningGateway {
 }
 
 type DataSourceFetcher = NonNullable<ConstructorParameters<typeof RemoteGraphQLDataSource>[0]>['fetcher'];
-type SubgraphResponse = Parameters<RemoteGraphQLDataSource['errorFromResponse']>[0];
 
 /** Forwards the caller's credentials and the request id to every subgraph fetch. */
 class ForwardingDataSource extends RemoteGraphQLDataSource<GatewayContext> {
@@ -60,19 +59,6 @@ class ForwardingDataSource extends RemoteGraphQLDataSource<GatewayContext> {
     if (!('requestId' in context)) return; // the gateway's own health check or schema fetch
     request.http?.headers.set(REQUEST_ID_HEADER, context.requestId);
     if (context.authorization) request.http?.headers.set('authorization', context.authorization);
-  }
-
-  /**
-   * The gateway cannot check custom scalars (a `Date` is any string to it), so a subgraph may refuse a
-   * variable with HTTP 400 and BAD_USER_INPUT. Pass that error on as the subgraph gave it: as an HTTP
-   * error it would reach the client as INTERNAL_SERVER_ERROR.
-   */
-  override async errorFromResponse(response: SubgraphResponse): Promise<GraphQLError> {
-    const error = await super.errorFromResponse(response);
-    const body = (error.extensions.response as { body?: unknown } | undefined)?.body;
-    const first = (body as { errors?: Array<{ message?: unknown; extensions?: { code?: unknown; field?: unknown } }> } | undefined)?.errors?.[0];
-    if (response.status !== 400 || first?.extensions?.code !== ErrorCode.BAD_USER_INPUT || typeof first.message !== 'string') return error;
-    return new GraphQLError(first.message, { extensions: first.extensions });
   }
 }
 

@@ -133,11 +133,30 @@ async function handleGraphQL<TContext extends BaseContext>(
     context: () => options.context(request, requestId),
   });
 
-  response.statusCode = result.status ?? 200;
+  response.statusCode = requestErrorStatus(result.status ?? 200, result.headers.get('content-type'), result.body);
   for (const [name, value] of result.headers) response.setHeader(name, value);
   if (result.body.kind === 'complete') return response.end(result.body.string);
   for await (const chunk of result.body.asyncIterator) response.write(chunk);
   response.end();
+}
+
+const REQUEST_ERROR_CODES = new Set(['GRAPHQL_PARSE_FAILED', 'GRAPHQL_VALIDATION_FAILED', 'BAD_USER_INPUT']);
+
+/**
+ * GraphQL over HTTP: a client that accepts only `application/json` SHOULD get 200 for a well-formed
+ * request whose document does not parse or validate or whose variables do not coerce, the errors
+ * being in the body. Apollo Server answers 400, right for `application/graphql-response+json` only,
+ * where it stays.
+ */
+function requestErrorStatus(status: number, contentType: string | undefined, body: { kind: string; string?: string }): number {
+  if (status !== 400 || !contentType?.startsWith('application/json') || body.kind !== 'complete') return status;
+  try {
+    const parsed = JSON.parse(body.string!) as { data?: unknown; errors?: Array<{ extensions?: { code?: string } }> };
+    const requestErrors = parsed.data === undefined && parsed.errors?.length && parsed.errors.every((error) => REQUEST_ERROR_CODES.has(error.extensions?.code ?? ''));
+    return requestErrors ? 200 : status;
+  } catch {
+    return status;
+  }
 }
 
 function readBody(request: IncomingMessage, limit: number): Promise<string | undefined> {
