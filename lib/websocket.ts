@@ -115,6 +115,20 @@ export function serveGraphQLOverWebSocket<TContext>(options: GraphQLWebSocketOpt
     wss.handleUpgrade(request, socket, head, (ws) => wss.emit('connection', ws, request));
   });
 
+  /**
+   * The connection's caller, or the one an operation names itself: GraphiQL and other graphql-tools
+   * clients send their headers in the operation's `extensions.headers`, not in `connectionParams`. Such a
+   * token is verified like any other; a subscription it opens ends when the subgraph sees it expire.
+   */
+  async function operationCaller(connection: WebSocketCaller, extensions: Record<string, unknown> | null | undefined): Promise<WebSocketCaller> {
+    const headers = extensions?.headers as Record<string, unknown> | undefined;
+    const header = headers?.authorization ?? headers?.Authorization;
+    if (typeof header !== 'string' || header === connection.authorization) return connection;
+    const token = bearerToken(header);
+    const identity = token ? await options.verifier.verify(token) : undefined;
+    return { ...connection, userId: identity?.userId ?? null, authorization: header };
+  }
+
   const server = useServer<Record<string, unknown>, ConnectionState>(
     {
       connectionInitWaitTimeout: limits.connectionInitWaitTimeoutMs,
@@ -162,7 +176,14 @@ export function serveGraphQLOverWebSocket<TContext>(options: GraphQLWebSocketOpt
 
         // The slot is taken before the first await, so operations arriving together cannot all slip in.
         ctx.extra.operations = (ctx.extra.operations ?? 0) + 1;
-        const refused = await options.beforeOperation?.(ctx.extra.caller!, operation.operation);
+        let caller: WebSocketCaller;
+        try {
+          caller = await operationCaller(ctx.extra.caller!, payload.extensions);
+        } catch (error) {
+          ctx.extra.operations -= 1;
+          return [error as GraphQLError];
+        }
+        const refused = await options.beforeOperation?.(caller, operation.operation);
         if (refused) {
           ctx.extra.operations -= 1;
           return [refused];
@@ -172,7 +193,7 @@ export function serveGraphQLOverWebSocket<TContext>(options: GraphQLWebSocketOpt
           document,
           operationName: payload.operationName,
           variableValues: payload.variables,
-          contextValue: (await options.context(ctx.extra.caller!)) as object,
+          contextValue: (await options.context(caller)) as object,
         };
       },
       onComplete(ctx) {
