@@ -50,3 +50,23 @@ export function createMetrics(service: string) {
 }
 
 export type Metrics = ReturnType<typeof createMetrics>;
+
+/**
+ * Consumer lag and dead letters of a service's durable queues, read from the bus at each scrape:
+ * `events_waiting{queue}` and `events_dead_lettered{queue}`.
+ */
+export function trackQueueDepth(metrics: Metrics, queueDepth: (queue: string) => Promise<{ waiting: number; deadLettered: number }>, queues: string[]) {
+  if (queues.length === 0) return;
+  const read = async (pick: 'waiting' | 'deadLettered', gauge: Gauge<'queue'>) => {
+    for (const queue of queues) {
+      const depth = await queueDepth(queue).catch(() => undefined);
+      if (depth) gauge.set({ queue }, depth[pick]);
+    }
+  };
+  new Gauge({ name: 'events_waiting', help: 'Messages waiting in a consumer queue (its lag)', labelNames: ['queue'] as const, registers: [metrics.registry], collect() {
+    return read('waiting', this);
+  } });
+  new Gauge({ name: 'events_dead_lettered', help: 'Messages a consumer gave up on, in its dead-letter queue', labelNames: ['queue'] as const, registers: [metrics.registry], collect() {
+    return read('deadLettered', this);
+  } });
+}

@@ -15,7 +15,7 @@ import { formatError, UnauthenticatedError } from './errors.ts';
 import { createEnvelope } from './events.ts';
 import { createServiceHttp, type ReadinessChecks, type ServiceHttp } from './http.ts';
 import type { Logger } from './logger.ts';
-import { createMetrics, type Metrics } from './metrics.ts';
+import { createMetrics, trackQueueDepth, type Metrics } from './metrics.ts';
 import { once } from './once.ts';
 import type { Runtime } from './runtime.ts';
 
@@ -120,6 +120,8 @@ export async function startSubgraph<TContext extends RequestContext>(
   for (const consumer of instance.consumers ?? []) {
     consumers.push(await runtime.bus.consume(withConsumerMetrics(consumer, metrics)));
   }
+  const durableQueues = (instance.consumers ?? []).filter((consumer) => !consumer.exclusive).map((consumer) => consumer.queue);
+  trackQueueDepth(metrics, (queue) => runtime.bus.queueDepth(queue), durableQueues);
 
   const schema = buildSubgraphSchema({ typeDefs: module.typeDefs, resolvers: module.resolvers as GraphQLResolverMap<unknown> });
   const apollo = new ApolloServer<TContext>({

@@ -3,9 +3,17 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { realServicesEnv } from './helpers/real-services.ts';
 import { realServices } from './helpers/services.ts';
-import { errorCode, postGraphQL, startStack, type Stack } from './helpers/stack.ts';
+import { errorCode, startStack, type Stack } from './helpers/stack.ts';
 import { registerUser } from './helpers/users.ts';
 import { subscribe, wsUrl } from './helpers/ws.ts';
+
+/** A sample's value from Prometheus text, whatever the order of its labels. */
+function metricValue(text: string, name: string, labels: Record<string, string>): number | undefined {
+  const line = text
+    .split('\n')
+    .find((candidate) => candidate.startsWith(`${name}{`) && Object.entries(labels).every(([key, value]) => candidate.includes(`${key}="${value}"`)));
+  return line === undefined ? undefined : Number(line.slice(line.lastIndexOf(' ') + 1));
+}
 
 const GRAPHQL_RESPONSE = { accept: 'application/graphql-response+json' };
 const nested = (depth: number) => `{ quizzes { ${'leaderboard { user { '.repeat(depth)} id ${'} } '.repeat(depth)} } }`;
@@ -221,7 +229,11 @@ describe('observability', () => {
       expect(metrics).toMatch(/subgraph_fetch_duration_seconds_count\{service="gateway",subgraph="users",status="200"\} [1-9]/);
       expect(metrics).toMatch(/graphql_subscriptions_active\{service="gateway"\} 1/);
       await live.close();
-      await postGraphQL(stack.gatewayUrl, '{ __typename }');
+      const notifications = await (await fetch(stack.app.subgraphs.notifications!.url.replace('/graphql', '/metrics'))).text();
+      const queue = { queue: 'notifications.events' };
+      expect(metricValue(notifications, 'events_waiting', queue)).toBe(0);
+      expect(metricValue(notifications, 'events_dead_lettered', queue)).toBe(0);
+      expect(metricValue(notifications, 'events_consumed_total', { ...queue, outcome: 'ok' })).toBe(1);
     } finally {
       await stack.destroy();
     }

@@ -80,6 +80,8 @@ function busContract(open: () => Promise<Bus>, queuesUsed: Set<string>) {
 
     const published = [event('durable.one', { n: 1 }), event('durable.two', { n: 2 })];
     for (const message of published) await bus.publish(message);
+    // The consumer's lag, as the metrics read it.
+    await vi.waitFor(async () => expect(await bus.queueDepth(options.queue)).toEqual({ waiting: 2, deadLettered: 0 }), WAIT);
 
     const resumed = await consume(options);
     await vi.waitFor(() => expect(resumed.received).toHaveLength(2), WAIT);
@@ -118,6 +120,8 @@ function busContract(open: () => Promise<Bus>, queuesUsed: Set<string>) {
     expect(received).toHaveLength(3);
     // Reading dead letters leaves them in place.
     expect(await bus.deadLetters('retry.poisoned')).toHaveLength(1);
+    expect(await bus.queueDepth('retry.poisoned')).toEqual({ waiting: 0, deadLettered: 1 });
+    expect(await bus.queueDepth('never.declared')).toEqual({ waiting: 0, deadLettered: 0 });
   });
 
   it('runs at most `prefetch` handlers of a queue at a time', async () => {

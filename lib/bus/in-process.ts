@@ -172,6 +172,11 @@ export function createInProcessBus(options: BusOptions, logger: Logger = pino({ 
       return consumer;
     },
 
+    async queueDepth(queue) {
+      const stored = queues.get(`${options.queuePrefix}${queue}`);
+      return { waiting: stored?.ready.length ?? 0, deadLettered: stored?.deadLetters.length ?? 0 };
+    },
+
     async deadLetters(queue, limit = DEFAULT_DEAD_LETTER_LIMIT) {
       const stored = queues.get(`${options.queuePrefix}${queue}`)?.deadLetters ?? [];
       return stored.slice(0, limit).map(

@@ -61,6 +61,7 @@ function recordingBus() {
     },
     consume: () => Promise.reject(new Error('not used by the relay')),
     deadLetters: async () => [],
+    queueDepth: async () => ({ waiting: 0, deadLettered: 0 }),
     isConnected: () => failure === undefined,
     close: async () => {},
   };

@@ -193,6 +193,25 @@ class RabbitBus implements Bus {
     }
   }
 
+  async queueDepth(queue: string): Promise<{ waiting: number; deadLettered: number }> {
+    if (!this.model) throw new Error('Not connected to RabbitMQ');
+    const names = durableQueueNames(this.options.queuePrefix, queue);
+    const count = async (name: string) => {
+      // A queue not declared yet closes the channel with a 404: it holds nothing.
+      const channel = await this.model!.createChannel();
+      channel.on('error', () => {});
+      try {
+        return (await channel.checkQueue(name)).messageCount;
+      } catch {
+        return 0;
+      } finally {
+        await channel.close().catch(() => {});
+      }
+    };
+    const [waiting, deadLettered] = await Promise.all([count(names.main), count(names.deadLetter)]);
+    return { waiting, deadLettered };
+  }
+
   isConnected(): boolean {
     return this.publisher !== undefined && !this.closing;
   }

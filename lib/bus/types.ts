@@ -54,6 +54,11 @@ export interface Bus {
    * Reading leaves them in place; a message that was not an event envelope is not listed.
    */
   deadLetters(queue: string, limit?: number): Promise<DeadLetter[]>;
+  /**
+   * How far a durable consumer queue is behind: messages waiting for it (its lag) and messages it gave up
+   * on (its dead letters). Zeros for a queue that does not exist yet.
+   */
+  queueDepth(queue: string): Promise<{ waiting: number; deadLettered: number }>;
   /** True while the transport can take messages (readiness). */
   isConnected(): boolean;
   close(): Promise<void>;
