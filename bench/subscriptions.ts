@@ -108,7 +108,9 @@ async function main() {
         );
         if (i % 200 === 199) await sleep(50); // do not open thousands of sockets in one tick
       }
-      while (ready < count) await sleep(50);
+      const connectDeadline = Date.now() + 120_000;
+      while (ready < count && Date.now() < connectDeadline) await sleep(50);
+      if (ready < count) console.warn(`only ${ready} of ${count} subscribers connected within 120 s`);
       await sleep(1500); // upstream subscriptions settle
       const open = await gatewayMemory(metricsUrl);
 
@@ -128,7 +130,7 @@ async function main() {
       latencies.sort((a, b) => a - b);
       const perSubscription = (open.rss - before.rss) / count;
       const heapPerSubscription = (open.heap - before.heap) / count;
-      rows.push(
+      const row = (
         [
           String(count).padStart(11),
           `${latencies.length}/${expected}`.padStart(13),
@@ -137,8 +139,10 @@ async function main() {
           (open.rss / 2 ** 20).toFixed(0).padStart(9),
           (perSubscription / 1024).toFixed(1).padStart(13),
           (heapPerSubscription / 1024).toFixed(1).padStart(14),
-        ].join(' | '),
+        ].join(' | ')
       );
+      rows.push(row);
+      console.log(`measured: ${row}`);
       await Promise.all(clients.map((client) => client.dispose()));
     }
 

@@ -64,14 +64,14 @@ class ForwardingDataSource extends RemoteGraphQLDataSource<GatewayContext> {
 
 /**
  * Node's fetch (undici), which keeps connections to subgraphs alive and pools them, timed into the
- * `subgraph_fetch_duration_seconds` metric.
+ * `subgraph_fetch_duration_seconds` metric and given up after `timeoutMs`.
  */
-function timedFetch(subgraph: string, metrics: Metrics): DataSourceFetcher {
+function timedFetch(subgraph: string, metrics: Metrics, timeoutMs: number): DataSourceFetcher {
   return (async (url: string, init: RequestInit) => {
     const started = process.hrtime.bigint();
     let status = 'error';
     try {
-      const response = await fetch(url, init);
+      const response = await fetch(url, { ...init, signal: AbortSignal.timeout(timeoutMs) });
       status = String(response.status);
       return response;
     } finally {
@@ -103,7 +103,7 @@ export async function startGateway(runtime: Runtime, options: StartGatewayOption
 
   const subgraphUrl = (name: string, url: string) => urlOverrides[name] ?? url;
   const buildService = ({ name, url }: { name: string; url?: string }) =>
-    new ForwardingDataSource({ url: subgraphUrl(name, url ?? ''), fetcher: timedFetch(name, metrics) });
+    new ForwardingDataSource({ url: subgraphUrl(name, url ?? ''), fetcher: timedFetch(name, metrics, config.gateway.subgraphTimeoutMs) });
   const gateway = new ApolloGateway({ supergraphSdl, buildService });
 
   // Subscriptions are planned against the current supergraph, rebuilt whenever it changes.

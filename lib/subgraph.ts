@@ -91,7 +91,13 @@ export async function startSubgraph<TContext extends RequestContext>(
     migrationsFolder: module.migrationsFolder,
     onQuery: () => metrics.sqlQueries.inc(),
   });
-  const relay = startOutboxRelay({ db: database.db, bus: runtime.bus, pollMs: config.outboxPollMs, logger: logger.child({ component: 'outbox' }) });
+  const relay = startOutboxRelay({
+    db: database.db,
+    bus: runtime.bus,
+    pollMs: config.outboxPollMs,
+    logger: logger.child({ component: 'outbox' }),
+    onPublished: (event) => metrics.eventsPublished.inc({ type: event.type }),
+  });
 
   const deps: SubgraphDeps = {
     name: module.name,

@@ -26,6 +26,8 @@ export interface OutboxRelayOptions {
   logger?: Logger;
   /** Rows published per transaction. Default 100. */
   batchSize?: number;
+  /** Told of every event the bus confirmed (metrics). */
+  onPublished?: (event: EventEnvelope) => void;
 }
 
 export interface OutboxRelay {
@@ -50,7 +52,7 @@ type PassOutcome = 'idle' | 'more' | 'failed';
  * rows simply wait.
  */
 export function startOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
-  const { db, bus, pollMs, batchSize = 100, logger = pino({ level: 'silent' }) } = options;
+  const { db, bus, pollMs, batchSize = 100, logger = pino({ level: 'silent' }), onPublished } = options;
   let timer: NodeJS.Timeout | undefined;
   let running: Promise<void> | undefined;
   let nudged = false;
@@ -75,6 +77,7 @@ export function startOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
         try {
           await bus.publish(row.envelope as EventEnvelope);
           sent.push(row.id);
+          onPublished?.(row.envelope as EventEnvelope);
         } catch (error) {
           // Stop at the first failure: later rows keep their order, and a down broker is not asked again per row.
           failure = { id: row.id, error };
