@@ -477,7 +477,11 @@ function confirmed(send: (callback: (error: unknown) => void) => void, signal: A
   });
 }
 
-/** Runs `work` with a signal that aborts after `ms` (or with `outer`); the timer never outlives the call. */
+/**
+ * Runs `work` with a signal that aborts after `ms` (or with `outer`); the timer never outlives the call.
+ * Not `AbortSignal.any`: on Node 20 its combined signal is held weakly and can be collected while a
+ * listener still waits on it, and the abort never comes (seen as a publish hanging under GC pressure).
+ */
 async function withDeadline<T>(
   ms: number,
   message: string,
@@ -486,9 +490,13 @@ async function withDeadline<T>(
 ): Promise<T> {
   const deadline = new AbortController();
   const timer = setTimeout(() => deadline.abort(new Error(message)), ms);
+  const forward = () => deadline.abort(outer!.reason);
+  if (outer?.aborted) forward();
+  else outer?.addEventListener('abort', forward, { once: true });
   try {
-    return await work(outer ? AbortSignal.any([deadline.signal, outer]) : deadline.signal);
+    return await work(deadline.signal);
   } finally {
     clearTimeout(timer);
+    outer?.removeEventListener('abort', forward);
   }
 }
