@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createEnvelope } from '../lib/events.ts';
 import { startStack, type Stack } from './helpers/stack.ts';
 import { registerUser } from './helpers/users.ts';
+import { cursorOnceThere } from './helpers/ws.ts';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
@@ -58,9 +59,9 @@ describe.skipIf(!available)('the offline explorer in Chromium', () => {
   });
 
   it('runs a subscription from the page over graphql-ws and shows what arrives', async () => {
-    const page = await run('subscription Live { notificationAdded { title } }');
-    // Give the subscription time to reach the notifications subgraph, then make something happen.
-    await new Promise((resolve) => setTimeout(resolve, 1500));
+    // After the welcome: whatever follows arrives, however long the page takes to subscribe.
+    const after = await cursorOnceThere((query) => stack.graphql(query, {}, { token }), 1);
+    const page = await run(`subscription Live { notificationAdded(after: "${after}") { title } }`);
     await stack.runtime.bus.publish(
       createEnvelope({ type: 'quiz.scored', data: { userId, attemptId: crypto.randomUUID(), quizId: crypto.randomUUID(), quizTitle: 'Explored', topic: 'graphql', score: 5, maxScore: 5, percent: 100, passed: true, scoredAt: new Date().toISOString() } }, { producer: 'quizzes' }),
     );

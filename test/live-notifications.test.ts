@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { acceptJoinRequest, createTeam, requestToJoin, setSkills } from './helpers/teams.ts';
 import { startStack, type Stack } from './helpers/stack.ts';
 import { registerUser } from './helpers/users.ts';
-import { subscribe, type LiveSubscription } from './helpers/ws.ts';
+import { cursorOnceThere, subscribe, type LiveSubscription } from './helpers/ws.ts';
 
 /** What a client of the product asks for: the notification and, from other subgraphs, what it is about. */
 const LIVE = /* GraphQL */ `
@@ -30,6 +30,8 @@ describe('live notifications across the supergraph', () => {
     open.push(subscription);
     return subscription;
   };
+  /** Subscribes after the caller's `count` notifications so far: nothing that follows can be missed. */
+  const liveAfter = async (token: string, count: number) => live(token, { after: await cursorOnceThere((query) => stack.graphql(query, {}, { token }), count) });
   const kinds = (subscription: LiveSubscription) => subscription.results.map((result) => result.data?.notificationAdded?.kind);
 
   beforeAll(async () => {
@@ -48,10 +50,11 @@ describe('live notifications across the supergraph', () => {
     const teamId = await createTeam(stack, leader.token, { name: 'Graph Wizards', requiredSkills: ['graphql'], maxMembers: 4 });
     await acceptJoinRequest(stack, leader.token, await requestToJoin(stack, member.token, teamId));
 
-    const leaders = live(leader.token);
-    const members = live(member.token);
-    const requesters = live(requester.token);
-    await sleep(300);
+    // So far: the leader has a welcome, the member's request and the member's arrival; the member a
+    // welcome and their acceptance; the requester a welcome.
+    const leaders = await liveAfter(leader.token, 3);
+    const members = await liveAfter(member.token, 2);
+    const requesters = await liveAfter(requester.token, 1);
 
     const requestId = await requestToJoin(stack, requester.token, teamId);
     const [requested] = await leaders.waitFor(1);
@@ -92,8 +95,7 @@ describe('live notifications across the supergraph', () => {
   it('gives a client that reconnects with its cursor exactly what it missed, in order, then live', async () => {
     const leader = await registerUser(stack, 'Busy Leader');
     const teamId = await createTeam(stack, leader.token, { name: 'Popular', maxMembers: 10 });
-    const first = live(leader.token);
-    await sleep(300);
+    const first = await liveAfter(leader.token, 1);
     const asker = await registerUser(stack, 'Asker 0');
     await requestToJoin(stack, asker.token, teamId);
     const [seen] = await first.waitFor(1);

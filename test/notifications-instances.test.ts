@@ -9,9 +9,9 @@ import { realServicesEnv } from './helpers/real-services.ts';
 import { realServices } from './helpers/services.ts';
 import { startStack, type Stack } from './helpers/stack.ts';
 import { registerUser } from './helpers/users.ts';
-import { subscribe, wsUrl, type LiveSubscription } from './helpers/ws.ts';
+import { cursorOnceThere, subscribe, wsUrl, type LiveSubscription } from './helpers/ws.ts';
 
-const NOTIFICATION_ADDED = /* GraphQL */ `subscription { notificationAdded { id title recipient { id name } } }`;
+const NOTIFICATION_ADDED = /* GraphQL */ `subscription($after: String) { notificationAdded(after: $after) { id title recipient { id name } } }`;
 const quizScored = (userId: string, quizTitle: string) =>
   createEnvelope({ type: 'quiz.scored', data: { userId, attemptId: crypto.randomUUID(), quizTitle, topic: 'docker', percent: 100, passed: true } }, { producer: 'quizzes' });
 
@@ -27,13 +27,13 @@ describe('Apollo Client as the subscriber', () => {
     const wsClient = createClient({ url: wsUrl(stack.gatewayUrl), webSocketImpl: WebSocket, connectionParams: { authorization: `Bearer ${user.token}` } });
     const client = new ApolloClient({ link: new GraphQLWsLink(wsClient), cache: new InMemoryCache() });
     const received: Array<{ title: string; recipient: { name: string } }> = [];
-    const subscription = client.subscribe<{ notificationAdded: { title: string; recipient: { name: string } } }>({ query: gql(NOTIFICATION_ADDED) }).subscribe({
+    const after = await cursorOnceThere((query) => stack.graphql(query, {}, { token: user.token }), 1);
+    const subscription = client.subscribe<{ notificationAdded: { title: string; recipient: { name: string } } }>({ query: gql(NOTIFICATION_ADDED), variables: { after } }).subscribe({
       next: (result) => {
         if (result.data) received.push(result.data.notificationAdded);
       },
     });
     try {
-      await sleep(400);
       await stack.runtime.bus.publish(quizScored(user.id, 'Docker'));
       await expect.poll(() => received, { timeout: 5000 }).toHaveLength(1);
       expect(received[0]).toMatchObject({ title: 'Docker: 100%, passed', recipient: { name: 'Apollo Fan' } });
@@ -76,14 +76,11 @@ describe.skipIf(!allReal)('2 gateways × 2 notifications instances on RabbitMQ',
   it('delivers each notification once, to its recipient only, on either gateway', async () => {
     const ada = await registerUser(first, 'Ada on one');
     const bob = await registerUser(first, 'Bob on two');
-    // Their welcomes are made before they subscribe, so only what follows is live.
-    for (const user of [ada, bob]) {
-      await expect.poll(async () => (await first.graphql(`{ unreadNotificationCount }`, {}, { token: user.token })).data?.unreadNotificationCount, { timeout: 10_000 }).toBe(1);
-    }
-    const adas = subscribe(first.gatewayUrl, NOTIFICATION_ADDED, { token: ada.token });
-    const bobs = subscribe(second.gatewayUrl, NOTIFICATION_ADDED, { token: bob.token });
+    // After their welcomes: only what follows counts, however long the subscriptions take to start.
+    const afterWelcome = (token: string) => cursorOnceThere((query) => first.graphql(query, {}, { token }), 1);
+    const adas = subscribe(first.gatewayUrl, NOTIFICATION_ADDED, { token: ada.token, variables: { after: await afterWelcome(ada.token) } });
+    const bobs = subscribe(second.gatewayUrl, NOTIFICATION_ADDED, { token: bob.token, variables: { after: await afterWelcome(bob.token) } });
     open.push(adas, bobs);
-    await sleep(500);
 
     // Published from both sides: the shared durable queue hands each event to one instance or the other.
     const events = [quizScored(ada.id, 'A1'), quizScored(bob.id, 'B1'), quizScored(ada.id, 'A2'), quizScored(bob.id, 'B2'), quizScored(ada.id, 'A3'), quizScored(bob.id, 'B3')];

@@ -5,7 +5,7 @@ import { createTokenSigner } from '../lib/auth.ts';
 import { createEnvelope, type EventEnvelope } from '../lib/events.ts';
 import { startStack, type Stack } from './helpers/stack.ts';
 import { registerUser } from './helpers/users.ts';
-import { subscribe, wsUrl, type LiveSubscription } from './helpers/ws.ts';
+import { cursorOnceThere, subscribe, wsUrl, type LiveSubscription } from './helpers/ws.ts';
 
 const NOTIFICATION_ADDED = /* GraphQL */ `
   subscription($after: String) {
@@ -33,8 +33,6 @@ const joinRejected = (requesterId: string, teamName: string) =>
     { producer: 'teams' },
   );
 
-/** Lets a fresh subscription reach the notifications subgraph before events are published. */
-const settle = () => sleep(300);
 
 describe('notifications and live subscriptions through the gateway', () => {
   let stack: Stack;
@@ -44,6 +42,8 @@ describe('notifications and live subscriptions through the gateway', () => {
     open.push(subscription);
     return subscription;
   };
+  /** Subscribes after the caller's `count` notifications so far: nothing that follows can be missed. */
+  const liveAfter = async (token: string, count: number) => live(token, { after: await cursorOnceThere((query) => stack.graphql(query, {}, { token }), count) });
   const publish = (event: EventEnvelope) => stack.runtime.bus.publish(event);
   const titles = (subscription: LiveSubscription) => subscription.results.map((result) => result.data?.notificationAdded?.title);
 
@@ -98,9 +98,8 @@ describe('notifications and live subscriptions through the gateway', () => {
   it('pushes live, with fields resolved by other subgraphs, to the recipient only', async () => {
     const ada = await registerUser(stack, 'Live Ada');
     const bob = await registerUser(stack, 'Live Bob');
-    const adas = live(ada.token);
-    const bobs = live(bob.token);
-    await settle();
+    const adas = await liveAfter(ada.token, 1);
+    const bobs = await liveAfter(bob.token, 1);
     await publish(quizScored(ada.id, 'Redis basics'));
     const [first] = await adas.waitFor(1);
     expect(first?.errors).toBeUndefined();
@@ -111,8 +110,7 @@ describe('notifications and live subscriptions through the gateway', () => {
 
   it('replays what a client missed after its cursor, then goes on live, with no gap and no duplicate', async () => {
     const bob = await registerUser(stack, 'Reconnecting Bob');
-    const before = live(bob.token);
-    await settle();
+    const before = await liveAfter(bob.token, 1);
     await publish(quizScored(bob.id, 'Seen'));
     const [seen] = await before.waitFor(1);
     await before.close();
@@ -147,8 +145,7 @@ describe('notifications and live subscriptions through the gateway', () => {
     const set = await stack.graphql(`mutation { setNotificationPreferences(muted: [QUIZ_SCORED]) { muted } }`, {}, { token: user.token });
     expect(set.data?.setNotificationPreferences).toEqual({ muted: ['QUIZ_SCORED'] });
     expect((await stack.graphql(`{ notificationPreferences { muted } }`, {}, { token: user.token })).data?.notificationPreferences).toEqual({ muted: ['QUIZ_SCORED'] });
-    const subscription = live(user.token);
-    await settle();
+    const subscription = await liveAfter(user.token, 1);
     await publish(quizScored(user.id, 'Muted'));
     await publish(joinRejected(user.id, 'Rustaceans'));
     await subscription.waitFor(1);
@@ -214,8 +211,8 @@ describe('a subscription across failures and shutdown', () => {
     const stack = await startStack({ services: ['gateway', 'users', 'notifications'] });
     try {
       const user = await registerUser(stack, 'Resilient');
-      const subscription = subscribe(stack.gatewayUrl, NOTIFICATION_ADDED, { token: user.token });
-      await settle();
+      const after = await cursorOnceThere((query) => stack.graphql(query, {}, { token: user.token }), 1);
+      const subscription = subscribe(stack.gatewayUrl, NOTIFICATION_ADDED, { token: user.token, variables: { after } });
       await stack.app.subgraphs.users!.stop();
       await stack.runtime.bus.publish(quizScored(user.id, 'While users is down'));
       const [failed] = await subscription.waitFor(1);

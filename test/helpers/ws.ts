@@ -67,3 +67,17 @@ export function subscribe(url: string, query: string, options: { token?: string;
     close: () => client.dispose() as Promise<void>,
   };
 }
+
+/**
+ * The cursor of the caller's newest notification, once they have `count` of them: subscribing after it
+ * gets everything that follows, however long the subscription takes to reach the subgraph.
+ */
+export async function cursorOnceThere(graphql: (query: string) => Promise<{ data?: Record<string, any> | null }>, count: number, timeoutMs = 15_000): Promise<string> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const edges: Array<{ cursor: string }> = (await graphql(`{ notifications(first: 100) { edges { cursor } } }`)).data?.notifications.edges ?? [];
+    if (edges.length === count) return edges[0]!.cursor;
+    if (edges.length > count || Date.now() > deadline) throw new Error(`Expected ${count} notifications, found ${edges.length}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
