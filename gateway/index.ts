@@ -20,6 +20,8 @@ import { once } from '../lib/once.ts';
 import type { Runtime } from '../lib/runtime.ts';
 import { SUPERGRAPH_FILE } from '../lib/supergraph.ts';
 import { serveGraphQLOverWebSocket } from '../lib/websocket.ts';
+import { BatchingDataSource } from './batching.ts';
+import { createSubgraphFetcher } from './fetcher.ts';
 import { createSubscriptionExecutor } from './subscriptions.ts';
 
 // The gateway never calls out to anyone: no telemetry, no usage or schema reporting.
@@ -64,12 +66,9 @@ export async function startGateway(runtime: Runtime, options: StartGatewayOption
   const urlOverrides = { ...config.gateway.subgraphUrls, ...options.subgraphUrls } as Record<string, string | undefined>;
 
   const subgraphUrl = (name: string, url: string) => urlOverrides[name] ?? url;
+  const fetcher = createSubgraphFetcher();
   const buildService = ({ name, url }: { name: string; url?: string }) =>
-    new ForwardingDataSource({
-      url: subgraphUrl(name, url ?? ''),
-      // Node's fetch (undici) keeps connections to subgraphs alive and pools them.
-      fetcher: fetch as unknown as DataSourceFetcher,
-    });
+    new BatchingDataSource(new ForwardingDataSource({ url: subgraphUrl(name, url ?? ''), fetcher: fetcher as unknown as DataSourceFetcher }));
   const gateway = new ApolloGateway({ supergraphSdl, buildService });
 
   // Subscriptions are planned against the current supergraph, rebuilt whenever it changes.
@@ -143,6 +142,7 @@ export async function startGateway(runtime: Runtime, options: StartGatewayOption
       await websocket.close();
       await http.close();
       await apollo.stop();
+      await fetcher.close();
     }),
   };
 }
