@@ -49,7 +49,7 @@ export interface RunningGateway {
 type DataSourceFetcher = NonNullable<ConstructorParameters<typeof RemoteGraphQLDataSource>[0]>['fetcher'];
 
 /** Forwards the caller's credentials and the request id to every subgraph fetch. */
-class ForwardingDataSource extends RemoteGraphQLDataSource<GatewayContext> {
+export class ForwardingDataSource extends RemoteGraphQLDataSource<GatewayContext> {
   override willSendRequest({ request, context }: GraphQLDataSourceProcessOptions<GatewayContext>) {
     if (!('requestId' in context)) return; // the gateway's own health check or schema fetch
     request.http?.headers.set(REQUEST_ID_HEADER, context.requestId);

@@ -29,6 +29,8 @@ export interface SubgraphStats {
   fetches: number;
   /** Requests that came without an `Authorization` header: a gateway that did not forward it. */
   withoutAuthorization: number;
+  /** Requests without `x-request-id` (only Skillgraph's gateway sends one). */
+  withoutRequestId: number;
   /** Distinct `Authorization` values seen: about one per client request when each is forwarded. */
   distinctAuthorizations: number;
 }
@@ -55,11 +57,11 @@ export async function startBenchSubgraphs(options: { port?: number; host?: strin
     (options.subgraphs ?? BENCH_SUBGRAPHS).map(({ name, sdl, resolvers }) => [`/${name}`, buildSubgraphSchema([{ typeDefs: parse(sdl), resolvers }])]),
   );
   const documents = new Map<string, CachedDocument>();
-  let stats = { fetches: 0, withoutAuthorization: 0 };
+  let stats = { fetches: 0, withoutAuthorization: 0, withoutRequestId: 0 };
   let authorizations = new Set<string>();
   const takeStats = (): SubgraphStats => {
     const taken = { ...stats, distinctAuthorizations: authorizations.size };
-    stats = { fetches: 0, withoutAuthorization: 0 };
+    stats = { fetches: 0, withoutAuthorization: 0, withoutRequestId: 0 };
     authorizations = new Set();
     return taken;
   };
@@ -85,6 +87,7 @@ export async function startBenchSubgraphs(options: { port?: number; host?: strin
     stats.fetches++;
     if (authorization) authorizations.add(authorization);
     else stats.withoutAuthorization++;
+    if (!request.headers['x-request-id']) stats.withoutRequestId++;
 
     const { query, variables, operationName } = JSON.parse(await readBody(request)) as { query: string; variables?: Record<string, unknown>; operationName?: string };
     const { document, errors } = documentFor(schema, query);
