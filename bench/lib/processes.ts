@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 
@@ -64,4 +64,12 @@ export async function startPinned(options: PinnedProcessOptions): Promise<Pinned
   }
   await running.stop();
   throw new Error(`${options.name} not ready in time:\n${output}`);
+}
+
+/**
+ * Pins this process, every thread of it (libuv's pool, V8's), to `cores`: the load generator's core
+ * during the throughput runs, all cores again after. Child processes started later inherit it.
+ */
+export function pinSelf(cores: string): void {
+  execFileSync('taskset', ['--all-tasks', '--pid', '--cpu-list', cores, String(process.pid)], { stdio: 'ignore' });
 }
