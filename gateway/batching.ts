@@ -242,7 +242,10 @@ function expandEntities(response: Response, positions: number[], uniqueCount: nu
   return { ...response, data: { ...response.data, _entities: expanded }, errors: expandErrors(response.errors, positions) };
 }
 
-/** An error at a deduplicated entity belongs at every place it stood, in the order of the places. */
+/**
+ * An error at a deduplicated entity belongs at every place it stood, in the order of the places (the
+ * order a subgraph reports them in for a list). Errors at no entity, rare in an `_entities` answer, follow.
+ */
 function expandErrors(errors: Response['errors'], positions: number[]): Response['errors'] {
   if (!errors?.length) return errors;
   const placed: Array<{ place: number; error: ResponseError }> = [];

@@ -66,6 +66,7 @@ export async function startGateway(runtime: Runtime, options: StartGatewayOption
   const urlOverrides = { ...config.gateway.subgraphUrls, ...options.subgraphUrls } as Record<string, string | undefined>;
 
   const subgraphUrl = (name: string, url: string) => urlOverrides[name] ?? url;
+  // One HTTP client for every subgraph; each subgraph's fetches are merged and deduplicated per request.
   const fetcher = createSubgraphFetcher();
   const buildService = ({ name, url }: { name: string; url?: string }) =>
     new BatchingDataSource(new ForwardingDataSource({ url: subgraphUrl(name, url ?? ''), fetcher: fetcher as unknown as DataSourceFetcher }));
