@@ -19,18 +19,18 @@ import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createClient, type Client } from 'graphql-ws';
 import WebSocket from 'ws';
 import { createTokenSigner } from '../lib/auth.ts';
 import { createEnvelope } from '../lib/events.ts';
 import { startServiceProcess } from '../test/helpers/processes.ts';
-import { dropDatabases } from '../test/helpers/real-services.ts';
 import { startStack, type Stack } from '../test/helpers/stack.ts';
 import { users } from '../subgraphs/users/db/schema.ts';
+import { benchDatabase } from './lib/database.ts';
 
-const SIZES = process.argv.slice(2).map(Number).filter((n) => n > 0);
-const SUBSCRIBER_COUNTS = SIZES.length ? SIZES : [1000, 5000];
+export const DEFAULT_SUBSCRIBER_COUNTS = [1000, 5000];
 /** Events published per size, at a steady rate, each to one subscriber picked at random. */
 const EVENTS = Number(process.env.BENCH_EVENTS ?? 1000);
 const EVENTS_PER_SECOND = Number(process.env.BENCH_EVENTS_PER_SECOND ?? 200);
@@ -44,17 +44,6 @@ async function gatewayMemory(metricsUrl: string) {
   return { rss: read('process_resident_memory_bytes'), heap: read('nodejs_heap_size_used_bytes') };
 }
 
-/**
- * The subgraphs' databases: PostgreSQL when `BENCH_DATABASE_URL` is set (its own throwaway databases),
- * else PGlite, whose single on-disk connection caps the notification pipeline near 150 events/s.
- */
-function databaseEnv(): { label: string; env: Record<string, string>; cleanup(): Promise<void> } {
-  const url = process.env.BENCH_DATABASE_URL;
-  if (!url) return { label: 'PGlite', env: {}, cleanup: async () => {} };
-  const prefix = `skillgraph_bench_${Date.now().toString(36)}_`;
-  return { label: 'PostgreSQL', env: { DATABASE_URL: url, DATABASE_NAME_PREFIX: prefix }, cleanup: () => dropDatabases(prefix, url) };
-}
-
 /** Writes `count` users straight into the users database and signs a token for each. */
 async function seedUsers(stack: Stack, count: number) {
   const { db } = stack.app.subgraphs.users!.deps;
@@ -64,9 +53,10 @@ async function seedUsers(stack: Stack, count: number) {
   return Promise.all(rows.map(async (row) => ({ id: row.id, token: await signer.sign(row.id) })));
 }
 
-async function main() {
+/** Runs the benchmark for each number of subscribers and returns the printed table's lines. */
+export async function runSubscriptions(subscriberCounts = DEFAULT_SUBSCRIBER_COUNTS): Promise<string[]> {
   const dataDir = mkdtempSync(join(tmpdir(), 'skillgraph-bench-subs-'));
-  const database = databaseEnv();
+  const database = benchDatabase();
   const stack = await startStack({ services: ['users', 'notifications'], dataDir, env: { LOG_LEVEL: 'error', ...database.env } });
   const gateway = await startServiceProcess('gateway', {
     DATA_DIR: dataDir,
@@ -79,9 +69,9 @@ async function main() {
   const rows: string[] = [];
 
   try {
-    const subscribers = await seedUsers(stack, Math.max(...SUBSCRIBER_COUNTS));
+    const subscribers = await seedUsers(stack, Math.max(...subscriberCounts));
 
-    for (const count of SUBSCRIBER_COUNTS) {
+    for (const count of subscriberCounts) {
       await sleep(1000);
       const before = await gatewayMemory(metricsUrl);
       const sent = new Map<string, bigint>();
@@ -146,11 +136,13 @@ async function main() {
       await Promise.all(clients.map((client) => client.dispose()));
     }
 
-    console.log(`\nLive notifications through the gateway (gateway in its own process, NODE_ENV=production; subgraphs on ${database.label})`);
-    console.log('subscribers |     delivered |  p50 ms |  p99 ms |  RSS MiB | RSS KiB/sub | heap KiB/sub');
-    console.log('----------- | ------------- | ------- | ------- | -------- | ----------- | ------------');
-    for (const row of rows) console.log(row);
-    console.log(`\nOne subscription per user and connection; ${EVENTS} events per size at ${EVENTS_PER_SECOND}/s, each to a random subscriber.`);
+    return [
+      `Live notifications through the gateway (gateway in its own process, NODE_ENV=production; subgraphs on ${database.label})`,
+      'subscribers |     delivered |  p50 ms |  p99 ms |  RSS MiB | RSS KiB/sub | heap KiB/sub',
+      '----------- | ------------- | ------- | ------- | -------- | ----------- | ------------',
+      ...rows,
+      `One subscription per user and connection; ${EVENTS} events per size at ${EVENTS_PER_SECOND}/s, each to a random subscriber.`,
+    ];
   } finally {
     await gateway.stop();
     await stack.stop();
@@ -159,7 +151,13 @@ async function main() {
   }
 }
 
-main().catch((error) => {
-  console.error(error);
-  process.exit(1);
-});
+if (import.meta.url === pathToFileURL(process.argv[1]!).href) {
+  const sizes = process.argv.slice(2).map(Number).filter((n) => n > 0);
+  runSubscriptions(sizes.length ? sizes : undefined).then(
+    (lines) => console.log(`\n${lines.join('\n')}`),
+    (error) => {
+      console.error(error);
+      process.exit(1);
+    },
+  );
+}

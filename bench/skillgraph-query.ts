@@ -1,0 +1,120 @@
+/**
+ * Section 2 of `npm run bench`: Skillgraph's own page of teams, on data made by `npm run seed`.
+ *
+ * The subgraphs run in this process (on the load generator's core), the gateway in its own process
+ * pinned to the other core, as in section 1. SQL statements per request are read from the subgraphs'
+ * `/metrics` (`sql_queries_total`) before and after the load.
+ */
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { Supergraph } from '@apollo/federation-internals';
+import { parse, validate } from 'graphql';
+import { createTokenSigner } from '../lib/auth.ts';
+import { SUBGRAPH_NAMES } from '../lib/config.ts';
+import { SUPERGRAPH_FILE } from '../lib/supergraph.ts';
+import { subgraphModules } from '../subgraphs/index.ts';
+import { freePort } from '../test/helpers/processes.ts';
+import { startStack } from '../test/helpers/stack.ts';
+import { benchDatabase } from './lib/database.ts';
+import { runLoad } from './lib/load.ts';
+import { startPinned } from './lib/processes.ts';
+
+export const TEAMS_QUERY = /* GraphQL */ `
+  query TeamsPage {
+    teams(first: 50) {
+      edges { node { name leader { name quizStats { averagePercent } } members { name skills { name } verifiedSkills } skillMatch { score } } }
+    }
+  }
+`;
+
+export interface SkillgraphQueryOptions {
+  seconds: number;
+  connections: number;
+  users: number;
+}
+
+/** Why the query cannot run on this build's supergraph (say, no teams subgraph yet), or undefined. */
+export function whyUnavailable(): string | undefined {
+  const schema = Supergraph.build(readFileSync(SUPERGRAPH_FILE, 'utf8')).apiSchema().toGraphQLJSSchema();
+  const errors = validate(schema, parse(TEAMS_QUERY));
+  return errors.length ? `the supergraph cannot answer it yet: ${errors.map((error) => error.message).join(' ')}` : undefined;
+}
+
+async function sqlQueries(metricsUrls: string[]): Promise<number> {
+  const totals = await Promise.all(
+    metricsUrls.map(async (url) => Number(/^sql_queries_total(?:\{[^}]*\})? (\S+)/m.exec(await (await fetch(url)).text())?.[1] ?? 0)),
+  );
+  return totals.reduce((sum, value) => sum + value, 0);
+}
+
+export async function runSkillgraphQuery(options: SkillgraphQueryOptions): Promise<string[]> {
+  const title = 'Skillgraph: teams(first: 50) with leaders, members, skills, quiz stats and skill match';
+  const unavailable = whyUnavailable();
+  if (unavailable) return [title, `Skipped: ${unavailable}`];
+
+  const dataDir = mkdtempSync(join(tmpdir(), 'skillgraph-bench-teams-'));
+  const database = benchDatabase();
+  const services = SUBGRAPH_NAMES.filter((name) => subgraphModules[name]);
+  const stack = await startStack({ services, dataDir, env: { LOG_LEVEL: 'error', ...database.env } });
+  const subgraphs = Object.values(stack.app.subgraphs);
+  const port = await freePort();
+  const url = `http://127.0.0.1:${port}/graphql`;
+  const gateway = await startPinned({
+    name: 'gateway',
+    core: 0,
+    args: ['--import', 'tsx', 'main.ts', 'gateway'],
+    env: {
+      NODE_ENV: 'production',
+      INTROSPECTION: 'true', // the seed finds what to seed by introspection
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      DATA_DIR: dataDir,
+      LOG_LEVEL: 'error',
+      ...Object.fromEntries(subgraphs.map((subgraph) => [`${subgraph.name.toUpperCase()}_URL`, subgraph.url])),
+    },
+    ready: async () => (await fetch(url.replace('/graphql', '/ready'))).ok,
+  });
+  try {
+    // The same command a new user runs, against this gateway.
+    await promisify(execFile)(process.execPath, ['--import', 'tsx', 'scripts/seed.ts', url, '--users', String(options.users)]);
+    const tokens = await tokensForMembers(url, stack.runtime.keys.privateKey!, stack.runtime.config.jwt);
+    let next = 0;
+    const metricsUrls = subgraphs.map((subgraph) => subgraph.url.replace('/graphql', '/metrics'));
+
+    const body = JSON.stringify({ query: TEAMS_QUERY });
+    const authorization = () => tokens[next++ % tokens.length]!;
+    await runLoad({ url, body, authorization, seconds: 2, connections: options.connections });
+    const sqlBefore = await sqlQueries(metricsUrls);
+    const result = await runLoad({ url, body, authorization, seconds: options.seconds, connections: options.connections });
+    const sqlPerRequest = ((await sqlQueries(metricsUrls)) - sqlBefore) / result.requests;
+    return [
+      `${title} (seeded with ${options.users} users; subgraphs on ${database.label})`,
+      '    RPS | p50 ms | p99 ms | SQL queries/req | failed',
+      '------- | ------ | ------ | --------------- | ------',
+      [result.rps.toFixed(0).padStart(7), result.p50.toFixed(0).padStart(6), result.p99.toFixed(0).padStart(6), sqlPerRequest.toFixed(1).padStart(15), String(result.failures).padStart(6)].join(' | '),
+    ];
+  } finally {
+    await gateway.stop();
+    await stack.stop();
+    await database.cleanup();
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+/** Tokens of seeded members (so `skillMatch` is computed for real callers), signed with the stack's key. */
+async function tokensForMembers(url: string, privateKey: string, jwt: { issuer: string; ttlSeconds: number }): Promise<string[]> {
+  const response = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ query: '{ teams(first: 50) { edges { node { members { id } } } } }' }),
+  });
+  const { data } = (await response.json()) as { data: { teams: { edges: Array<{ node: { members: Array<{ id: string }> } }> } } };
+  const ids = [...new Set(data.teams.edges.flatMap((edge) => edge.node.members.map((member) => member.id)))];
+  if (!ids.length) throw new Error('The seed made no team members');
+  const signer = await createTokenSigner(privateKey, jwt);
+  return Promise.all(ids.map(async (id) => `Bearer ${await signer.sign(id)}`));
+}
+
