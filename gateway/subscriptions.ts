@@ -3,7 +3,7 @@ import { buildOperationContext, executeQueryPlan, type ServiceMap } from '@apoll
 import type { GraphQLDataSource, GraphQLDataSourceProcessOptions } from '@apollo/gateway';
 import type { GatewayGraphQLRequestContext } from '@apollo/server-gateway-interface';
 import { QueryPlanner, type FetchNode, type QueryPlan, type SubscriptionNode } from '@apollo/query-planner';
-import { GraphQLError, Kind, type ExecutionArgs, type ExecutionResult, type GraphQLSchema, type OperationDefinitionNode } from 'graphql';
+import { GraphQLError, Kind, print, type ExecutionArgs, type ExecutionResult, type GraphQLSchema, type OperationDefinitionNode } from 'graphql';
 import { createClient, type Client } from 'graphql-ws';
 import WebSocket from 'ws';
 import type { Logger } from '../lib/logger.ts';
@@ -36,6 +36,8 @@ export function createSubscriptionExecutor(options: SubscriptionExecutorOptions)
   const apiSchema: Schema = supergraph.apiSchema();
   const supergraphSchema = supergraph.schema.toGraphQLJSSchema();
   const planner = new QueryPlanner(supergraph);
+  /** Open upstream subscriptions by what makes them identical: the caller's token, the operation, its variables. */
+  const sources = new Map<string, SharedUpstream>();
 
   return {
     /** graphql-ws's `subscribe`: an error result, or a stream of results. */
@@ -72,16 +74,28 @@ export function createSubscriptionExecutor(options: SubscriptionExecutorOptions)
         return { data: result.data ?? null, ...(result.errors?.length ? { errors: result.errors } : {}) };
       };
 
-      return new UpstreamSubscription({
-        url: options.subgraphUrl(node.primary.serviceName).replace(/^http/, 'ws'),
-        fetch: node.primary,
-        variables: pick(variables, node.primary.variableUsages ?? []),
-        authorization: context.authorization,
-        requestId: context.requestId,
-        runEvent,
-        logger: options.logger,
-        onActiveChange: options.onActiveChange,
-      });
+      // The same caller subscribing to the same operation twice (two tabs) shares one upstream
+      // subscription, and each event runs the rest of the plan once for both. Only a source that has
+      // sent nothing yet is joined: what it already sent (a replay after a cursor) the newcomer would miss.
+      const key = JSON.stringify([context.authorization ?? null, print(args.document), args.operationName ?? null, variables]);
+      let source = sources.get(key);
+      if (!source?.joinable) {
+        const created: SharedUpstream = new SharedUpstream({
+          url: options.subgraphUrl(node.primary.serviceName).replace(/^http/, 'ws'),
+          fetch: node.primary,
+          variables: pick(variables, node.primary.variableUsages ?? []),
+          authorization: context.authorization,
+          requestId: context.requestId,
+          runEvent,
+          logger: options.logger,
+          onClosed: () => {
+            if (sources.get(key) === created) sources.delete(key);
+          },
+        });
+        sources.set(key, created);
+        source = created;
+      }
+      return source.attach(options.onActiveChange);
     },
   };
 }
@@ -130,24 +144,25 @@ interface UpstreamOptions {
   requestId: string;
   runEvent(event: ExecutionResult): Promise<ExecutionResult>;
   logger: Logger;
-  onActiveChange?(delta: 1 | -1): void;
+  /** Called once the upstream is gone (no subscriber left, or it ended). */
+  onClosed(): void;
 }
 
 /**
- * One client subscription: the upstream graphql-ws subscription and a bounded queue of its events,
- * each run through the rest of the plan, in order, as the client pulls. `return()` (client completes,
- * disconnects, or shutdown) disposes the upstream at once.
+ * One upstream graphql-ws subscription and the client subscriptions it feeds. Events are run through
+ * the rest of the plan one at a time, in order, as they arrive, and the result is handed to every
+ * subscriber. Events waiting to be run are bounded too: past that, the source is too slow and ends.
  */
-class UpstreamSubscription implements AsyncIterableIterator<ExecutionResult> {
+class SharedUpstream {
   private readonly client: Client;
-  private readonly queue: ExecutionResult[] = [];
-  private waiting: ((event: ExecutionResult | undefined) => void) | undefined;
-  private ended = false;
-  private failure: ExecutionResult | undefined;
+  private readonly subscribers = new Set<Subscriber>();
   private readonly unsubscribe: () => void;
+  private pending = 0;
+  private running: Promise<void> = Promise.resolve();
+  private closed = false;
+  private received = false;
 
   constructor(private readonly options: UpstreamOptions) {
-    options.onActiveChange?.(1);
     this.client = createClient({
       url: options.url,
       webSocketImpl: WebSocket,
@@ -159,67 +174,114 @@ class UpstreamSubscription implements AsyncIterableIterator<ExecutionResult> {
     this.unsubscribe = this.client.subscribe(
       { query: options.fetch.operation, variables: options.variables, operationName: options.fetch.operationName },
       {
-        next: (event) => this.push(event as ExecutionResult),
-        error: (error) => this.fail(upstreamError(error)),
-        complete: () => this.finish(),
+        next: (event) => this.receive(event as ExecutionResult),
+        error: (error) => this.end(upstreamError(error)),
+        complete: () => this.end(),
       },
     );
   }
 
-  private push(event: ExecutionResult) {
+  /** Open and yet to receive anything: a new subscriber would see the same stream as the first. */
+  get joinable(): boolean {
+    return !this.closed && !this.received;
+  }
+
+  attach(onActiveChange?: (delta: 1 | -1) => void): Subscriber {
+    const subscriber = new Subscriber(() => this.detach(subscriber), onActiveChange);
+    this.subscribers.add(subscriber);
+    return subscriber;
+  }
+
+  private receive(event: ExecutionResult) {
+    if (this.closed) return;
+    this.received = true;
+    if (++this.pending > UPSTREAM_BUFFER) {
+      this.end({ errors: [new GraphQLError(`Subscription too slow: more than ${UPSTREAM_BUFFER} events waiting`, { extensions: { code: 'SUBSCRIBER_TOO_SLOW' } })] });
+      return;
+    }
+    this.running = this.running.then(async () => {
+      const result = await this.options.runEvent(event).catch((error: unknown) => {
+        // An error in `rest` is this event's error; the subscription lives on.
+        this.options.logger.warn({ err: error }, 'subscription event failed');
+        return { data: null, errors: [asGraphQLError(error)] };
+      });
+      this.pending--;
+      if (!this.closed) for (const subscriber of this.subscribers) subscriber.push(result);
+    });
+  }
+
+  private detach(subscriber: Subscriber) {
+    this.subscribers.delete(subscriber);
+    if (this.subscribers.size === 0) this.close();
+  }
+
+  /** The upstream ended (completed, failed or too slow): every subscriber gets `failure`, then the end. */
+  private end(failure?: ExecutionResult) {
+    if (this.closed) return;
+    this.close();
+    for (const subscriber of this.subscribers) subscriber.finish(failure);
+  }
+
+  private close() {
+    if (this.closed) return;
+    this.closed = true;
+    this.unsubscribe();
+    void this.client.dispose();
+    this.options.onClosed();
+  }
+}
+
+/**
+ * One client subscription: a bounded queue of results, read as the client pulls. `return()` (the
+ * client completes, disconnects, or shutdown) detaches it at once.
+ */
+class Subscriber implements AsyncIterableIterator<ExecutionResult> {
+  private readonly queue: ExecutionResult[] = [];
+  private waiting: ((result: ExecutionResult | undefined) => void) | undefined;
+  private ended = false;
+
+  constructor(
+    private readonly detach: () => void,
+    private readonly onActiveChange?: (delta: 1 | -1) => void,
+  ) {
+    onActiveChange?.(1);
+  }
+
+  push(result: ExecutionResult) {
     if (this.ended) return;
     if (this.waiting) {
       const resolve = this.waiting;
       this.waiting = undefined;
-      resolve(event);
+      resolve(result);
     } else if (this.queue.length >= UPSTREAM_BUFFER) {
-      this.fail({ errors: [new GraphQLError(`Subscriber too slow: more than ${UPSTREAM_BUFFER} events waiting`, { extensions: { code: 'SUBSCRIBER_TOO_SLOW' } })] });
+      this.queue.length = 0;
+      this.finish({ errors: [new GraphQLError(`Subscriber too slow: more than ${UPSTREAM_BUFFER} events waiting`, { extensions: { code: 'SUBSCRIBER_TOO_SLOW' } })] });
+      this.detach();
     } else {
-      this.queue.push(event);
+      this.queue.push(result);
     }
   }
 
-  private fail(result: ExecutionResult) {
+  /** No more results after `last` (if any). */
+  finish(last?: ExecutionResult) {
     if (this.ended) return;
-    this.failure = result;
-    this.queue.length = 0;
-    this.finish();
-  }
-
-  private finish() {
-    if (this.ended) return;
+    if (last) this.push(last);
     this.ended = true;
-    this.unsubscribe();
-    void this.client.dispose();
-    this.options.onActiveChange?.(-1);
+    this.onActiveChange?.(-1);
     const resolve = this.waiting;
     this.waiting = undefined;
     resolve?.(undefined);
   }
 
   async next(): Promise<IteratorResult<ExecutionResult>> {
-    const event = this.queue.shift() ?? (this.ended ? undefined : await new Promise<ExecutionResult | undefined>((resolve) => (this.waiting = resolve)));
-    if (event) {
-      try {
-        return { value: await this.options.runEvent(event), done: false };
-      } catch (error) {
-        // An error in `rest` is this event's error; the subscription lives on.
-        this.options.logger.warn({ err: error }, 'subscription event failed');
-        return { value: { data: null, errors: [asGraphQLError(error)] }, done: false };
-      }
-    }
-    if (this.failure) {
-      const failure = this.failure;
-      this.failure = undefined;
-      return { value: failure, done: false };
-    }
-    return { value: undefined, done: true };
+    const result = this.queue.shift() ?? (this.ended ? undefined : await new Promise<ExecutionResult | undefined>((resolve) => (this.waiting = resolve)));
+    return result ? { value: result, done: false } : { value: undefined, done: true };
   }
 
   async return(): Promise<IteratorResult<ExecutionResult>> {
     this.queue.length = 0;
-    this.failure = undefined;
     this.finish();
+    this.detach();
     return { value: undefined, done: true };
   }
 

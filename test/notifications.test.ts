@@ -108,6 +108,26 @@ describe('notifications and live subscriptions through the gateway', () => {
     expect(bobs.results).toEqual([]);
   });
 
+  it('feeds two identical subscriptions of one user (two tabs) from one upstream, each on its own', async () => {
+    const user = await registerUser(stack, 'Two Tabs');
+    const after = await cursorOnceThere((query) => stack.graphql(query, {}, { token: user.token }), 1);
+    const first = live(user.token, { after });
+    const second = live(user.token, { after });
+    await publish(quizScored(user.id, 'Both'));
+    await first.waitFor(1);
+    await second.waitFor(1);
+    await first.close();
+    await publish(quizScored(user.id, 'Second only'));
+    await second.waitFor(2);
+    expect(titles(second)).toEqual(['Both: 80%, passed', 'Second only: 80%, passed']);
+    expect(titles(first)).toEqual(['Both: 80%, passed']);
+
+    // A third tab with the same cursor, once events have flowed, still gets everything after it.
+    const third = live(user.token, { after });
+    await third.waitFor(2);
+    expect(titles(third)).toEqual(['Both: 80%, passed', 'Second only: 80%, passed']);
+  });
+
   it('replays what a client missed after its cursor, then goes on live, with no gap and no duplicate', async () => {
     const bob = await registerUser(stack, 'Reconnecting Bob');
     const before = await liveAfter(bob.token, 1);
