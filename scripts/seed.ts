@@ -39,12 +39,29 @@ function createRandom(seed: number) {
 }
 const random = createRandom(20261122);
 
+/** Sends an operation as any client would; a RATE_LIMITED answer is waited out (Retry-After) and sent again. */
 async function graphql<T>(query: string, variables: Record<string, unknown> = {}, token?: string): Promise<T> {
-  const response = await fetch(GATEWAY_URL, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
-    body: JSON.stringify({ query, variables }),
-  });
+  for (let attempt = 1; ; attempt++) {
+    const response = await fetch(GATEWAY_URL, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+      body: JSON.stringify({ query, variables }),
+    });
+    const retryAfter = Number(response.headers.get('retry-after'));
+    if (response.status === 429 && retryAfter > 0 && attempt <= RATE_LIMIT_RETRIES) {
+      if (!rateLimitSaid) console.log(`  (rate limited: waiting as the gateway asks; raise RATE_LIMIT_PER_MINUTE on the gateway to seed faster)`);
+      rateLimitSaid = true;
+      await new Promise((resolve) => setTimeout(resolve, retryAfter * 1000));
+      continue;
+    }
+    return answerOf<T>(response);
+  }
+}
+
+const RATE_LIMIT_RETRIES = 10;
+let rateLimitSaid = false;
+
+async function answerOf<T>(response: Response): Promise<T> {
   const answer = (await response.json()) as GraphQLAnswer<T>;
   if (answer.errors?.length || !answer.data) throw new Error(answer.errors?.map((error) => `${error.extensions?.code ?? 'ERROR'}: ${error.message}`).join('; ') ?? `HTTP ${response.status}`);
   return answer.data;
@@ -156,7 +173,7 @@ async function seedJobs(users: SeededUser[]) {
   await each('proposals submitted', proposals, ({ job, freelancer }) =>
     graphql(
       'mutation($jobId: ID!, $input: ProposalInput!) { submitProposal(jobId: $jobId, input: $input) { id } }',
-      { jobId: job.id, input: { coverLetter: 'I can do this', jobDuration: 'LESS_THAN_A_MONTH', milestones: [{ description: 'All of it', amountCents: random.int(50, 500) * 1000, dueDate }] } },
+      { jobId: job.id, input: { coverLetter: 'I have shipped this kind of work before and can start this week.', jobDuration: 'LESS_THAN_A_MONTH', milestones: [{ description: 'All of it', amountCents: random.int(50, 500) * 1000, dueDate }] } },
       freelancer.token,
     ),
   );
