@@ -107,6 +107,12 @@ export function createNotificationsService(deps: SubgraphDeps) {
         .limit(limit);
     },
 
+    /** The number of the recipient's newest notification, 0 before the first. */
+    async lastSeq(userId: string): Promise<number> {
+      const [row] = await db.select({ lastSeq: recipientSequences.lastSeq }).from(recipientSequences).where(eq(recipientSequences.recipientId, userId));
+      return row?.lastSeq ?? 0;
+    },
+
     async unreadCount(userId: string): Promise<number> {
       const [row] = await db
         .select({ count: sql<number>`count(*)::int` })
