@@ -1,4 +1,5 @@
 import DataLoader from 'dataloader';
+import { allByKey, oneByKey } from '../../lib/loaders.ts';
 import { isContractParty, isProposalParty } from './access.ts';
 import type { ContractRow, JobRow, MilestoneRow } from './db/schema.ts';
 import type { ProposalRecord } from './models.ts';
@@ -60,20 +61,4 @@ export async function loadExisting<TValue>(loader: DataLoader<string, TValue | n
   const value = await loader.load(id);
   if (value === null) throw new Error(`${what} ${id} is referenced but cannot be loaded`);
   return value;
-}
-
-function oneByKey<TRow>(keys: readonly string[], rows: TRow[], keyOf: (row: TRow) => string): Array<TRow | null> {
-  const byKey = new Map(rows.map((row) => [keyOf(row), row]));
-  return keys.map((key) => byKey.get(key) ?? null);
-}
-
-/** Groups rows by key, keeping their order (the query's). */
-function allByKey<TRow>(keys: readonly string[], rows: TRow[], keyOf: (row: TRow) => string): TRow[][] {
-  const groups = new Map<string, TRow[]>();
-  for (const row of rows) {
-    const group = groups.get(keyOf(row));
-    if (group) group.push(row);
-    else groups.set(keyOf(row), [row]);
-  }
-  return keys.map((key) => groups.get(key) ?? []);
 }

@@ -1,4 +1,5 @@
 import DataLoader from 'dataloader';
+import { oneByKey } from '../../lib/loaders.ts';
 import type { NotificationRow } from './db/schema.ts';
 import type { NotificationsService } from './service.ts';
 
@@ -8,9 +9,6 @@ export interface NotificationLoaders {
 
 export function createNotificationLoaders(service: NotificationsService): NotificationLoaders {
   return {
-    notificationById: new DataLoader(async (ids) => {
-      const rows = new Map((await service.byIds(ids)).map((row) => [row.id, row]));
-      return ids.map((id) => rows.get(id) ?? null);
-    }),
+    notificationById: new DataLoader(async (ids) => oneByKey(ids, await service.byIds(ids), (row) => row.id)),
   };
 }

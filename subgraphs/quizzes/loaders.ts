@@ -1,4 +1,5 @@
 import DataLoader from 'dataloader';
+import { oneByKey } from '../../lib/loaders.ts';
 import type { AttemptRow, QuizRow } from './db/schema.ts';
 import { emptyQuizStats, type QuizzesService, type UserQuizStats } from './service.ts';
 
@@ -12,14 +13,8 @@ export interface QuizLoaders {
 /** Per request: every entity reference and every per-user field of one subgraph fetch is one SQL query. */
 export function createQuizLoaders(quizzes: QuizzesService): QuizLoaders {
   return {
-    quizById: new DataLoader(async (ids) => {
-      const rows = new Map((await quizzes.quizzesByIds(ids)).map((row) => [row.id, row]));
-      return ids.map((id) => rows.get(id) ?? null);
-    }),
-    attemptById: new DataLoader(async (ids) => {
-      const rows = new Map((await quizzes.attemptsByIds(ids)).map((row) => [row.id, row]));
-      return ids.map((id) => rows.get(id) ?? null);
-    }),
+    quizById: new DataLoader(async (ids) => oneByKey(ids, await quizzes.quizzesByIds(ids), (row) => row.id)),
+    attemptById: new DataLoader(async (ids) => oneByKey(ids, await quizzes.attemptsByIds(ids), (row) => row.id)),
     statsByUser: new DataLoader(async (userIds) => {
       const stats = await quizzes.statsByUsers(userIds);
       return userIds.map((userId) => stats.get(userId.toLowerCase()) ?? emptyQuizStats());

@@ -1,4 +1,5 @@
 import DataLoader from 'dataloader';
+import { allByKey, oneByKey } from '../../lib/loaders.ts';
 import type { JoinRequestRow, JoinRequestStatus, TeamRow, UserReplicaRow } from './db/schema.ts';
 import type { JoinRequestsService, JoinRequestWithLeader } from './join-requests.ts';
 import type { UserReplica } from './replica.ts';
@@ -24,16 +25,16 @@ export interface TeamLoaders {
 export function createTeamLoaders(services: { teams: TeamsService; joinRequests: JoinRequestsService; replica: UserReplica }): TeamLoaders {
   const { teams, joinRequests, replica } = services;
   return {
-    teamById: new DataLoader(async (ids) => oneEach(ids, await teams.byIds(ids), (team) => team.id)),
+    teamById: new DataLoader(async (ids) => oneByKey(ids, await teams.byIds(ids), (team) => team.id)),
     memberIdsByTeamId: new DataLoader(async (ids) => {
       const byTeam = await teams.memberIds(ids);
       return ids.map((id) => byTeam.get(id) ?? []);
     }),
     teamsByMemberId: new DataLoader(async (userIds) => {
       const rows = await teams.teamsOfMembers(userIds);
-      return groupEach(userIds, rows, (row) => row.memberId).map((memberships) => memberships.map((row) => row.team));
+      return allByKey(userIds, rows, (row) => row.memberId).map((memberships) => memberships.map((row) => row.team));
     }),
-    joinRequestById: new DataLoader(async (ids) => oneEach(ids, await joinRequests.byIds(ids), (found) => found.request.id)),
+    joinRequestById: new DataLoader(async (ids) => oneByKey(ids, await joinRequests.byIds(ids), (found) => found.request.id)),
     joinRequestsByTeam: new DataLoader(
       async (keys) => {
         // One query for the whole batch: every team asked for, with every status asked for.
@@ -43,17 +44,6 @@ export function createTeamLoaders(services: { teams: TeamsService; joinRequests:
       },
       { cacheKeyFn: (key) => `${key.teamId}:${key.status ?? '*'}` },
     ),
-    userReplicaById: new DataLoader(async (ids) => oneEach(ids, await replica.byIds(ids), (user) => user.id)),
+    userReplicaById: new DataLoader(async (ids) => oneByKey(ids, await replica.byIds(ids), (user) => user.id)),
   };
-}
-
-function oneEach<TRow>(keys: readonly string[], rows: TRow[], keyOf: (row: TRow) => string): Array<TRow | null> {
-  const byKey = new Map(rows.map((row) => [keyOf(row), row]));
-  return keys.map((key) => byKey.get(key) ?? null);
-}
-
-function groupEach<TRow>(keys: readonly string[], rows: TRow[], keyOf: (row: TRow) => string): TRow[][] {
-  const byKey = new Map<string, TRow[]>(keys.map((key) => [key, []]));
-  for (const row of rows) byKey.get(keyOf(row))?.push(row);
-  return keys.map((key) => byKey.get(key) ?? []);
 }

@@ -1,4 +1,5 @@
 import DataLoader from 'dataloader';
+import { oneByKey } from '../../lib/loaders.ts';
 import type { UserRow } from './db/schema.ts';
 import type { UsersService } from './service.ts';
 
@@ -9,9 +10,6 @@ export interface UserLoaders {
 /** Per request: every `User` reference in one subgraph fetch becomes one SQL query. */
 export function createUserLoaders(users: UsersService): UserLoaders {
   return {
-    userById: new DataLoader(async (ids) => {
-      const rows = new Map((await users.byIds(ids)).map((row) => [row.id, row]));
-      return ids.map((id) => rows.get(id) ?? null);
-    }),
+    userById: new DataLoader(async (ids) => oneByKey(ids, await users.byIds(ids), (row) => row.id)),
   };
 }
