@@ -2,8 +2,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { sql } from 'drizzle-orm';
 import { pgTable, text } from 'drizzle-orm/pg-core';
-import pg from 'pg';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { dropDatabases } from '../../test/helpers/real-services.ts';
 import { realServices, uniqueName } from '../../test/helpers/services.ts';
 import { openDatabase, withDatabase, type Database, type DatabaseHandle, type Transaction } from '../db/index.ts';
 import { inbox } from '../db/messaging.ts';
@@ -23,18 +23,14 @@ async function pgliteDatabase(): Promise<TestDatabase> {
 }
 
 async function postgresDatabase(serverUrl: string): Promise<TestDatabase> {
+  // openDatabase creates the database; dropDatabases removes it.
   const name = uniqueName('inbox_test');
-  const admin = new pg.Client({ connectionString: withDatabase(serverUrl, 'postgres') });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE "${name}"`);
-  const url = withDatabase(serverUrl, name);
-  const handle: DatabaseHandle = await openDatabase({ kind: 'postgres', url }, { migrationsFolder });
+  const handle: DatabaseHandle = await openDatabase({ kind: 'postgres', url: withDatabase(serverUrl, name) }, { migrationsFolder });
   return {
     db: handle.db,
     async destroy() {
       await handle.close();
-      await admin.query(`DROP DATABASE "${name}" WITH (FORCE)`);
-      await admin.end();
+      await dropDatabases(name, serverUrl);
     },
   };
 }

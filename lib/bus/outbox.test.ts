@@ -1,8 +1,8 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { asc } from 'drizzle-orm';
-import pg from 'pg';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { dropDatabases } from '../../test/helpers/real-services.ts';
 import { realServices, uniqueName } from '../../test/helpers/services.ts';
 import { openDatabase, withDatabase, type Database } from '../db/index.ts';
 import { outbox } from '../db/messaging.ts';
@@ -27,10 +27,8 @@ async function pgliteDatabase(): Promise<TestDatabase> {
 }
 
 async function postgresDatabase(serverUrl: string): Promise<TestDatabase> {
+  // openDatabase creates the database; dropDatabases removes it.
   const name = uniqueName('outbox_test');
-  const admin = new pg.Client({ connectionString: withDatabase(serverUrl, 'postgres') });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE "${name}"`);
   const url = withDatabase(serverUrl, name);
   const handles = [await openDatabase({ kind: 'postgres', url }, { migrationsFolder })];
   return {
@@ -42,8 +40,7 @@ async function postgresDatabase(serverUrl: string): Promise<TestDatabase> {
     },
     async destroy() {
       await Promise.all(handles.map((handle) => handle.close()));
-      await admin.query(`DROP DATABASE "${name}" WITH (FORCE)`);
-      await admin.end();
+      await dropDatabases(name, serverUrl);
     },
   };
 }
