@@ -8,8 +8,7 @@ import {
 } from '@apollo/server/plugin/disabled';
 import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
 import responseCachePlugin from '@apollo/server-plugin-response-cache';
-import { ApolloGateway, RemoteGraphQLDataSource, type GraphQLDataSourceProcessOptions } from '@apollo/gateway';
-import { Supergraph } from '@apollo/federation-internals';
+import { ApolloGateway, type ServiceMap } from '@apollo/gateway';
 import { GraphQLError, print, type ExecutionResult, type GraphQLSchema } from 'graphql';
 import { observabilityPlugin } from '../lib/apollo-plugins.ts';
 import { bearerToken } from '../lib/auth.ts';
@@ -26,7 +25,9 @@ import { explorerPage } from './explorer.ts';
 import { operationLimitRules } from './limits.ts';
 import { createRateLimiter, rateLimitPlugin } from './rate-limit.ts';
 import { BatchingDataSource } from './batching.ts';
+import { SubgraphDataSource } from './datasource.ts';
 import { createSubgraphFetcher, type SubgraphFetcher, type SubgraphRequestInit } from './fetcher.ts';
+import { planExecutingGateway } from './execution.ts';
 import { createSubscriptionExecutor } from './subscriptions.ts';
 
 // The gateway never calls out to anyone: no telemetry, no usage or schema reporting.
@@ -53,20 +54,9 @@ export interface RunningGateway {
   stop(): Promise<void>;
 }
 
-type DataSourceFetcher = NonNullable<ConstructorParameters<typeof RemoteGraphQLDataSource>[0]>['fetcher'];
-
-/** Forwards the caller's credentials and the request id to every subgraph fetch. */
-export class ForwardingDataSource extends RemoteGraphQLDataSource<GatewayContext> {
-  override willSendRequest({ request, context }: GraphQLDataSourceProcessOptions<GatewayContext>) {
-    if (!('requestId' in context)) return; // the gateway's own health check or schema fetch
-    request.http?.headers.set(REQUEST_ID_HEADER, context.requestId);
-    if (context.authorization) request.http?.headers.set('authorization', context.authorization);
-  }
-}
-
 /** A subgraph's fetches, timed into the `subgraph_fetch_duration_seconds` metric. */
-function timed(subgraph: string, metrics: Metrics, fetcher: SubgraphFetcher): DataSourceFetcher {
-  return (async (url: string, init: SubgraphRequestInit) => {
+function timed(subgraph: string, metrics: Metrics, fetcher: SubgraphFetcher): SubgraphFetcher {
+  const fetch = async (url: string, init?: SubgraphRequestInit) => {
     const started = process.hrtime.bigint();
     let status = 'error';
     try {
@@ -76,7 +66,8 @@ function timed(subgraph: string, metrics: Metrics, fetcher: SubgraphFetcher): Da
     } finally {
       metrics.subgraphFetches.observe({ subgraph, status }, Number(process.hrtime.bigint() - started) / 1e9);
     }
-  }) as unknown as DataSourceFetcher;
+  };
+  return Object.assign(fetch, { close: () => fetcher.close() });
 }
 
 /** The client's address: the socket's, or the first X-Forwarded-For hop when a trusted proxy sets it. */
@@ -104,18 +95,19 @@ export async function startGateway(runtime: Runtime, options: StartGatewayOption
   // One HTTP client for every subgraph; each subgraph's fetches are merged and deduplicated per request.
   const fetcher = createSubgraphFetcher({ timeoutMs: config.gateway.subgraphTimeoutMs });
   const buildService = ({ name, url }: { name: string; url?: string }) =>
-    new BatchingDataSource(new ForwardingDataSource({ url: subgraphUrl(name, url ?? ''), fetcher: timed(name, metrics, fetcher) }));
-  const gateway = new ApolloGateway({ supergraphSdl, buildService });
+    new BatchingDataSource(new SubgraphDataSource(subgraphUrl(name, url ?? ''), timed(name, metrics, fetcher)));
+  const apolloGateway = new ApolloGateway({ supergraphSdl, buildService });
 
-  // Subscriptions are planned against the current supergraph, rebuilt whenever it changes.
+  // Queries and mutations run on the gateway's own plan executor; subscriptions are planned by the
+  // same planner. Both are rebuilt whenever the supergraph changes.
   let live: { apiSchema: GraphQLSchema; executor: ReturnType<typeof createSubscriptionExecutor> } | undefined;
-  gateway.onSchemaLoadOrUpdate(({ apiSchema, coreSupergraphSdl }) => {
-    const subgraphs = Supergraph.build(coreSupergraphSdl).subgraphsMetadata();
+  const gateway = planExecutingGateway(apolloGateway, buildService, ({ runtime, serviceMap, apiSchema }) => {
+    const subgraphs = runtime.supergraph.subgraphsMetadata();
     live = {
       apiSchema,
       executor: createSubscriptionExecutor({
-        supergraphSdl: coreSupergraphSdl,
-        serviceMap: Object.fromEntries(subgraphs.map((subgraph) => [subgraph.name, buildService(subgraph)])),
+        runtime,
+        serviceMap: serviceMap as ServiceMap,
         subgraphUrl: (name) => subgraphUrl(name, subgraphs.find((subgraph) => subgraph.name === name)?.url ?? ''),
         logger,
         onActiveChange: (delta) => metrics.subscriptionsActive.inc(delta),

@@ -1,19 +1,21 @@
-import { operationFromDocument, Supergraph, type Schema } from '@apollo/federation-internals';
+import { operationFromDocument } from '@apollo/federation-internals';
 import { buildOperationContext, executeQueryPlan, type ServiceMap } from '@apollo/gateway';
 import type { GraphQLDataSource, GraphQLDataSourceProcessOptions } from '@apollo/gateway';
 import type { GatewayGraphQLRequestContext } from '@apollo/server-gateway-interface';
-import { QueryPlanner, type FetchNode, type QueryPlan, type SubscriptionNode } from '@apollo/query-planner';
+import type { FetchNode, QueryPlan, SubscriptionNode } from '@apollo/query-planner';
 import { GraphQLError, Kind, print, type ExecutionArgs, type ExecutionResult, type GraphQLSchema, type OperationDefinitionNode } from 'graphql';
 import { createClient, type Client } from 'graphql-ws';
 import WebSocket from 'ws';
 import type { Logger } from '../lib/logger.ts';
+import type { SupergraphRuntime } from './execution.ts';
 import type { GatewayContext } from './index.ts';
 
 /** Events received from the subgraph but not yet sent on: past this the subscriber is too slow. */
 export const UPSTREAM_BUFFER = 100;
 
 export interface SubscriptionExecutorOptions {
-  supergraphSdl: string;
+  /** The supergraph's schemas and query planner, shared with the gateway's query executor. */
+  runtime: SupergraphRuntime;
   /** The gateway's own data sources, by subgraph name: `rest` fetches go through them. */
   serviceMap: ServiceMap;
   /** Where each subgraph answers HTTP; its websocket is the same URL with ws(s). */
@@ -32,10 +34,7 @@ export interface SubscriptionExecutorOptions {
  *    in for the primary fetch's response, so fields of other subgraphs resolve as in a query.
  */
 export function createSubscriptionExecutor(options: SubscriptionExecutorOptions) {
-  const supergraph = Supergraph.build(options.supergraphSdl);
-  const apiSchema: Schema = supergraph.apiSchema();
-  const supergraphSchema = supergraph.schema.toGraphQLJSSchema();
-  const planner = new QueryPlanner(supergraph);
+  const { apiSchema, supergraphSchema, planner } = options.runtime;
   /** Open upstream subscriptions by what makes them identical: the caller's token, the operation, its variables. */
   const sources = new Map<string, SharedUpstream>();
 

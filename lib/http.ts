@@ -135,7 +135,8 @@ async function handleGraphQL<TContext extends BaseContext>(
 
   response.statusCode = requestErrorStatus(result.status ?? 200, result.headers.get('content-type'), result.body);
   for (const [name, value] of result.headers) response.setHeader(name, value);
-  if (result.body.kind === 'complete') return response.end(result.body.string);
+  // One UTF-8 encoding of the answer: given a string, Node would measure it for Content-Length, then encode it.
+  if (result.body.kind === 'complete') return response.end(Buffer.from(result.body.string));
   for await (const chunk of result.body.asyncIterator) response.write(chunk);
   response.end();
 }

@@ -1,11 +1,13 @@
 import { randomUUID } from 'node:crypto';
-import { ApolloGateway, type GraphQLDataSource } from '@apollo/gateway';
+import { ApolloGateway, RemoteGraphQLDataSource, type GraphQLDataSource, type GraphQLDataSourceProcessOptions } from '@apollo/gateway';
 import { ApolloServer } from '@apollo/server';
 import { GraphQLError } from 'graphql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BatchingDataSource } from '../gateway/batching.ts';
+import { planExecutingGateway } from '../gateway/execution.ts';
 import { createSubgraphFetcher, type SubgraphFetcher } from '../gateway/fetcher.ts';
-import { ForwardingDataSource, type GatewayContext } from '../gateway/index.ts';
+import { SubgraphDataSource } from '../gateway/datasource.ts';
+import type { GatewayContext } from '../gateway/index.ts';
 import { formatError } from '../lib/errors.ts';
 import { BENCH_SUBGRAPHS, composeBenchSupergraph, startBenchSubgraphs, type RunningBenchSubgraphs, type SubgraphDefinition } from '../bench/gateways/subgraphs/server.ts';
 import { TEST_QUERY } from '../bench/gateways/test-query.ts';
@@ -67,14 +69,24 @@ const CASES: Array<{ name: string; query: string; variables?: Record<string, unk
   { name: 'a missing variable', query: 'query U($id: ID!) { user(id: $id) { name } }' },
 ];
 
+/** Stock Apollo Gateway's data source, forwarding what the gateway forwards: the reference answers. */
+class ForwardingDataSource extends RemoteGraphQLDataSource<GatewayContext> {
+  override willSendRequest({ request, context }: GraphQLDataSourceProcessOptions<GatewayContext>) {
+    if (!('requestId' in context)) return;
+    request.http?.headers.set('x-request-id', context.requestId);
+    if (context.authorization) request.http?.headers.set('authorization', context.authorization);
+  }
+}
+
 let subgraphs: RunningBenchSubgraphs;
 let stock: ApolloServer<GatewayContext>;
 let optimised: ApolloServer<GatewayContext>;
 let fetcher: SubgraphFetcher;
 
-async function serve(supergraphSdl: string, dataSource: (url: string) => GraphQLDataSource<GatewayContext>) {
+async function serve(supergraphSdl: string, dataSource: (url: string) => GraphQLDataSource<GatewayContext>, options: { planExecutor?: boolean } = {}) {
+  const gateway = new ApolloGateway({ supergraphSdl, buildService: ({ url }) => dataSource(url!) });
   const server = new ApolloServer<GatewayContext>({
-    gateway: new ApolloGateway({ supergraphSdl, buildService: ({ url }) => dataSource(url!) }),
+    gateway: options.planExecutor ? planExecutingGateway(gateway, ({ url }) => dataSource(url) as GraphQLDataSource<object>) : gateway,
     formatError,
     includeStacktraceInErrorResponses: false,
   });
@@ -94,7 +106,7 @@ beforeAll(async () => {
   const supergraphSdl = composeBenchSupergraph(subgraphs.baseUrl, definitions);
   fetcher = createSubgraphFetcher({ timeoutMs: 10_000 });
   stock = await serve(supergraphSdl, (url) => new ForwardingDataSource({ url }));
-  optimised = await serve(supergraphSdl, (url) => new BatchingDataSource(new ForwardingDataSource({ url, fetcher: fetcher as never })));
+  optimised = await serve(supergraphSdl, (url) => new BatchingDataSource(new SubgraphDataSource(url, fetcher)), { planExecutor: true });
 });
 
 afterAll(async () => {
