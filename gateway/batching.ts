@@ -208,20 +208,59 @@ interface Deduplicated {
 function deduplicateRepresentations(variables: Variables | undefined): Deduplicated | undefined {
   const representations = variables?.representations;
   if (!Array.isArray(representations) || representations.length < 2) return undefined;
-  const indexByKey = new Map<string, number>();
+  const index = new RepresentationIndex();
   const unique: unknown[] = [];
   const positions = representations.map((representation) => {
-    const key = JSON.stringify(representation);
-    let position = indexByKey.get(key);
-    if (position === undefined) {
-      position = unique.length;
-      indexByKey.set(key, position);
-      unique.push(representation);
-    }
+    const position = index.positionOf(representation, unique.length);
+    if (position === unique.length) unique.push(representation);
     return position;
   });
   if (unique.length === representations.length) return undefined;
   return { variables: { ...variables, representations: unique }, expand: (response) => expandEntities(response, positions, unique.length) };
+}
+
+/**
+ * Representations by their content, as a tree of maps: field name, then value, then the next field.
+ * Nearly every representation is a flat object of strings and numbers, so finding one builds no key
+ * at all (a `JSON.stringify` per representation was most of what deduplication cost). A value that is
+ * an object or a list is keyed by its JSON in a map of its own, apart from string values.
+ */
+class RepresentationIndex {
+  private readonly root = new IndexNode();
+
+  /** Where an equal representation already stands, or `next` (and it is recorded there). */
+  positionOf(representation: unknown, next: number): number {
+    let node = this.root;
+    if (typeof representation === 'object' && representation !== null && !Array.isArray(representation)) {
+      for (const name in representation) node = node.child(name, (representation as Record<string, unknown>)[name]);
+    } else {
+      node = node.child('', representation);
+    }
+    node.position ??= next;
+    return node.position;
+  }
+}
+
+class IndexNode {
+  position: number | undefined;
+  private readonly fields = new Map<string, { values: Map<unknown, IndexNode>; structured?: Map<string, IndexNode> }>();
+
+  child(name: string, value: unknown): IndexNode {
+    let field = this.fields.get(name);
+    if (!field) {
+      field = { values: new Map() };
+      this.fields.set(name, field);
+    }
+    const structured = typeof value === 'object' && value !== null;
+    const map = structured ? (field.structured ??= new Map()) : field.values;
+    const key = structured ? JSON.stringify(value) : value;
+    let node = map.get(key as string);
+    if (!node) {
+      node = new IndexNode();
+      map.set(key as string, node);
+    }
+    return node;
+  }
 }
 
 function expandEntities(response: Response, positions: number[], uniqueCount: number): Response {
