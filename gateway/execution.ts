@@ -3,9 +3,7 @@ import type { GraphQLDataSource } from '@apollo/gateway';
 import { evaluateCondition, getResponseName, QueryPlanner, type FetchDataRewrite, type FetchNode, type PlanNode, type QueryPlan, type QueryPlanSelectionNode } from '@apollo/query-planner';
 import type { GatewayExecutionResult, GatewayExecutor, GatewayGraphQLRequestContext, GatewayInterface } from '@apollo/server-gateway-interface';
 import { getVariableValues, GraphQLError, isAbstractType, isInterfaceType, isObjectType, Kind, type DocumentNode, type GraphQLSchema, type OperationDefinitionNode } from 'graphql';
-import { computeResponse } from '@apollo/gateway/dist/resultShaping.js';
-type Shaper = (input: Data, variables: Data | undefined) => { data: Data | null | undefined; errors: GraphQLError[] };
-const compileShaper = (operation: Operation): Shaper | undefined => /__schema|__type\b/.test(operation.toString()) ? undefined : (input, variables) => computeResponse({ operation, variables, input, introspectionHandling: () => { throw new Error('introspection'); } });
+import { compileShaper, type Shaper } from './shaping.ts';
 
 /** `GraphQLDataSourceRequestKind.INCOMING_OPERATION`: the enum is not exported from the package's ESM entry. */
 const INCOMING_OPERATION = 'incoming operation';
