@@ -21,6 +21,7 @@ import { startStack } from '../test/helpers/stack.ts';
 import { benchDatabase } from './lib/database.ts';
 import { runLoad } from './lib/load.ts';
 import { startPinned } from './lib/processes.ts';
+import { serviceArgs } from './lib/start-command.ts';
 
 export const TEAMS_QUERY = /* GraphQL */ `
   query TeamsPage {
@@ -65,7 +66,7 @@ export async function runSkillgraphQuery(options: SkillgraphQueryOptions): Promi
   const gateway = await startPinned({
     name: 'gateway',
     core: 0,
-    args: ['--import', 'tsx', 'main.ts', 'gateway'],
+    args: serviceArgs('gateway'),
     env: {
       NODE_ENV: 'production',
       INTROSPECTION: 'true', // the seed finds what to seed by introspection

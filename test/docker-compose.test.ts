@@ -62,9 +62,12 @@ describe('docker-compose.yml', () => {
     }
   });
 
-  it('builds an image whose entry point is main.ts', () => {
+  it('builds an image whose entry point is `npm start`, node flags included', () => {
     const dockerfile = readFileSync('Dockerfile', 'utf8');
-    expect(dockerfile).toMatch(/ENTRYPOINT \["node", "--import", "tsx", "main.ts"\]/);
+    const entrypoint = JSON.parse(/^ENTRYPOINT (\[.*\])$/m.exec(dockerfile)?.[1] ?? '[]') as string[];
+    const { scripts } = JSON.parse(readFileSync('package.json', 'utf8')) as { scripts: { start: string } };
+    expect(entrypoint.join(' ')).toBe(scripts.start);
+    expect(entrypoint.at(-1)).toBe('main.ts');
     expect(dockerfile).toMatch(/npm ci --omit=dev/);
   });
 });

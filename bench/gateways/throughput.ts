@@ -20,6 +20,7 @@ import { createTokenPool } from '../lib/tokens.ts';
 import { composeBenchSupergraph } from './subgraphs/server.ts';
 import type { SubgraphStats } from './subgraphs/server.ts';
 import { TEST_QUERY } from './test-query.ts';
+import { serviceArgs } from '../lib/start-command.ts';
 
 export interface ThroughputOptions {
   warmupSeconds: number;
@@ -45,7 +46,7 @@ function gatewaySpecs(supergraphPath: string, dataDir: string, publicKeyPem: str
     {
       name: 'skillgraph',
       label: 'Skillgraph gateway',
-      args: ['--import', 'tsx', 'main.ts', 'gateway'],
+      args: serviceArgs('gateway'),
       env: { SUPERGRAPH_PATH: supergraphPath, DATA_DIR: dataDir, JWT_PUBLIC_KEY: publicKeyPem, LOG_LEVEL: 'error', HOST: '127.0.0.1' },
     },
     { name: 'apollo', label: '@apollo/gateway (stock)', args: ['--import', 'tsx', 'bench/gateways/apollo.ts'], env: { SUPERGRAPH_PATH: supergraphPath } },
