@@ -1,4 +1,6 @@
 import { randomUUID } from 'node:crypto';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { ApolloGateway, RemoteGraphQLDataSource, type GraphQLDataSource, type GraphQLDataSourceProcessOptions } from '@apollo/gateway';
 import { ApolloServer } from '@apollo/server';
 import { GraphQLError } from 'graphql';
@@ -9,13 +11,15 @@ import { createSubgraphFetcher, type SubgraphFetcher } from '../gateway/fetcher.
 import { SubgraphDataSource } from '../gateway/datasource.ts';
 import type { GatewayContext } from '../gateway/index.ts';
 import { formatError } from '../lib/errors.ts';
-import { BENCH_SUBGRAPHS, composeBenchSupergraph, startBenchSubgraphs, type RunningBenchSubgraphs, type SubgraphDefinition } from '../bench/gateways/subgraphs/server.ts';
+import { composeSupergraph } from '../lib/supergraph.ts';
+import { BENCH_SUBGRAPHS, startBenchSubgraphs, type RunningBenchSubgraphs, type SubgraphDefinition } from '../bench/gateways/subgraphs/server.ts';
 import { TEST_QUERY } from '../bench/gateways/test-query.ts';
 
 /**
  * The gateway's subgraph fetches (undici client, merging, deduplicated representations) against
  * Apollo Gateway's stock `RemoteGraphQLDataSource` on global fetch: the same operations through both,
- * over the public benchmark's subgraphs plus one that fails on purpose, must give byte-identical answers.
+ * over the public benchmark's subgraphs plus two that fail on purpose (in GraphQL, and over HTTP), must
+ * give byte-identical answers. The gateway's own plan executor runs the optimised side.
  */
 
 /** Product fields that fail: an error per entity, a non-null field nulling its entity, an entity that does not exist. */
@@ -51,6 +55,37 @@ const faults: SubgraphDefinition = {
   },
 };
 
+/** A subgraph that fails over HTTP: 401 with a JSON body, 503 with a text body, and 200 with JSON that is not an object. */
+const BROKEN_SDL = /* GraphQL */ `
+  extend schema @link(url: "https://specs.apollo.dev/federation/v2.3", import: ["@key"])
+  type Query { unauthorized: String outage: String notAnObject: String }
+`;
+
+async function startBrokenSubgraph(): Promise<{ url: string; close(): Promise<void> }> {
+  const server = createServer((request, response) => {
+    let body = '';
+    request.on('data', (chunk) => (body += chunk));
+    request.on('end', () => {
+      const query = (JSON.parse(body) as { query: string }).query;
+      if (query.includes('unauthorized')) {
+        response.writeHead(401, { 'content-type': 'application/json' });
+        response.end(JSON.stringify({ errors: [{ message: 'Who are you?' }] }));
+      } else if (query.includes('outage')) {
+        response.writeHead(503, { 'content-type': 'text/plain' });
+        response.end('Down for maintenance');
+      } else {
+        response.writeHead(200, { 'content-type': 'application/json' });
+        response.end('[1]');
+      }
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/graphql`,
+    close: () => new Promise((resolve) => server.close(() => resolve())),
+  };
+}
+
 const CASES: Array<{ name: string; query: string; variables?: Record<string, unknown> }> = [
   { name: 'the benchmark query', query: TEST_QUERY },
   { name: 'variables', query: 'query U($id: ID!) { user(id: $id) { name reviews { body product { name inStock shippingEstimate } } } }', variables: { id: '1' } },
@@ -67,6 +102,11 @@ const CASES: Array<{ name: string; query: string; variables?: Record<string, unk
   { name: 'a failing root field beside others', query: '{ failing users { name } topProducts { flaky } }' },
   { name: 'a validation error', query: '{ users { nope } }' },
   { name: 'a missing variable', query: 'query U($id: ID!) { user(id: $id) { name } }' },
+  { name: 'a subgraph answering 401', query: '{ unauthorized users { name } }' },
+  { name: 'a subgraph answering 503 in text', query: '{ outage topProducts { name } }' },
+  { name: 'a subgraph answering JSON that is not an object', query: '{ notAnObject }' },
+  { name: 'introspection beside federated fields', query: '{ __type(name: "Product") { name fields { name } } topProducts(first: 1) { name __typename } }' },
+  { name: '__typename and a fragment on the root', query: 'query { __typename ... on Query { me { name __typename } } }' },
 ];
 
 /** Stock Apollo Gateway's data source, forwarding what the gateway forwards: the reference answers. */
@@ -79,6 +119,7 @@ class ForwardingDataSource extends RemoteGraphQLDataSource<GatewayContext> {
 }
 
 let subgraphs: RunningBenchSubgraphs;
+let broken: Awaited<ReturnType<typeof startBrokenSubgraph>>;
 let stock: ApolloServer<GatewayContext>;
 let optimised: ApolloServer<GatewayContext>;
 let fetcher: SubgraphFetcher;
@@ -103,7 +144,11 @@ async function answer(server: ApolloServer<GatewayContext>, query: string, varia
 beforeAll(async () => {
   const definitions = [...BENCH_SUBGRAPHS, faults];
   subgraphs = await startBenchSubgraphs({ subgraphs: definitions });
-  const supergraphSdl = composeBenchSupergraph(subgraphs.baseUrl, definitions);
+  broken = await startBrokenSubgraph();
+  const supergraphSdl = composeSupergraph([
+    ...definitions.map(({ name, sdl }) => ({ name, sdl, url: `${subgraphs.baseUrl}/${name}` })),
+    { name: 'broken', sdl: BROKEN_SDL, url: broken.url },
+  ]);
   fetcher = createSubgraphFetcher({ timeoutMs: 10_000 });
   stock = await serve(supergraphSdl, (url) => new ForwardingDataSource({ url }));
   optimised = await serve(supergraphSdl, (url) => new BatchingDataSource(new SubgraphDataSource(url, fetcher)), { planExecutor: true });
@@ -113,6 +158,7 @@ afterAll(async () => {
   await Promise.all([stock?.stop(), optimised?.stop()]);
   await fetcher?.close();
   await subgraphs?.stop();
+  await broken?.close();
 });
 
 describe('subgraph fetches', () => {
