@@ -66,12 +66,21 @@ export function createServiceHttp<TContext extends BaseContext>(options: Service
     }
   };
 
+  // Requests being handled, also those whose client has gone: shutdown waits for them, since what
+  // they still do (the next fetches of a plan) needs the clients closed after the server.
+  let running = 0;
+  let idle: (() => void) | undefined;
   const server = createServer((request, response) => {
-    handle(request, response).catch((error: unknown) => {
-      options.logger.error({ err: error }, 'request failed');
-      if (!response.headersSent) sendJson(response, 500, { errors: [{ message: 'Internal server error', extensions: { code: 'INTERNAL_SERVER_ERROR' } }] });
-      else response.destroy();
-    });
+    running++;
+    handle(request, response)
+      .catch((error: unknown) => {
+        options.logger.error({ err: error }, 'request failed');
+        if (!response.headersSent) sendJson(response, 500, { errors: [{ message: 'Internal server error', extensions: { code: 'INTERNAL_SERVER_ERROR' } }] });
+        else response.destroy();
+      })
+      .finally(() => {
+        if (--running === 0) idle?.();
+      });
   });
   server.keepAliveTimeout = 65_000;
 
@@ -88,10 +97,19 @@ export function createServiceHttp<TContext extends BaseContext>(options: Service
     close: () =>
       new Promise((resolve) => {
         if (!server.listening) return resolve();
-        server.close(() => resolve());
+        const closed = new Promise<void>((done) => server.close(() => done()));
+        const drained = running === 0 ? Promise.resolve() : new Promise<void>((done) => (idle = done));
         server.closeIdleConnections();
         // Requests still running after a grace period are cut rather than holding shutdown forever.
-        setTimeout(() => server.closeAllConnections(), 5_000).unref();
+        const grace = setTimeout(() => {
+          server.closeAllConnections();
+          idle?.();
+        }, 5_000);
+        grace.unref();
+        void Promise.all([closed, drained]).then(() => {
+          clearTimeout(grace);
+          resolve();
+        });
       }),
   };
 }
