@@ -43,12 +43,13 @@ const MAX_PREPARED = 1000;
  * plan of a dozen fetches was a quarter of the gateway's CPU. Here the plan and a compiled shaping
  * of the operation are kept together, and each request only fetches, merges and shapes. The fetches,
  * their merging into the result, the error paths and the shaping follow Apollo Gateway's semantics
- * exactly (the same answers, byte for byte, are checked in `test/gateway-execution.test.ts`).
+ * exactly: `test/gateway-fetches.test.ts` holds the answers to stock Apollo Gateway's byte for byte,
+ * `test/shaping.test.ts` the shaping to `computeResponse`.
  *
  * Anything this executor does not take on (introspection fields, `@defer`, `@fromContext`, a plan
  * that fails) returns `undefined`, and the caller runs Apollo Gateway's own executor.
  */
-export function createPlanExecutor(runtime: SupergraphRuntime, serviceMap: ServiceMap) {
+function createPlanExecutor(runtime: SupergraphRuntime, serviceMap: ServiceMap) {
   const prepared = new Map<string, Prepared | null>();
 
   const prepare = (requestContext: RequestContext): Prepared | null => {
@@ -87,7 +88,7 @@ export function createPlanExecutor(runtime: SupergraphRuntime, serviceMap: Servi
  * Apollo Gateway behind `createPlanExecutor`, for Apollo Server: every operation this executor takes
  * runs here, the rest in Apollo Gateway's executor. Schema loading and updates stay Apollo Gateway's.
  */
-export function withPlanExecutor(
+function withPlanExecutor(
   gateway: GatewayInterface,
   executorFor: () => ReturnType<typeof createPlanExecutor> | undefined,
 ): GatewayInterface {

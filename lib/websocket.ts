@@ -70,6 +70,12 @@ export interface GraphQLWebSocketOptions<TContext> {
   verifier: TokenVerifier;
   logger: Logger;
   limits: WebSocketLimits;
+  /**
+   * How long past its token's expiry a connection is kept before it is closed with 4403: clock
+   * tolerance. A subgraph behind the gateway allows some, so that the gateway, which faces the
+   * client, ends the client's connection itself rather than seeing its upstream close first.
+   */
+  expiryGraceMs?: number;
   context(caller: WebSocketCaller): TContext | Promise<TContext>;
   /** Replaces graphql-js execution (the gateway runs query plans instead). */
   execute?: (args: ExecutionArgs) => OperationResult;
@@ -146,7 +152,7 @@ export function serveGraphQLOverWebSocket<TContext>(options: GraphQLWebSocketOpt
         ctx.extra.caller = { userId: identity?.userId ?? null, authorization, requestId: randomUUID(), clientIp: clientIpOf(ctx.extra.request) };
         if (identity) {
           // setTimeout holds at most ~24.8 days; a token living longer is re-checked then.
-          const delay = Math.min(identity.expiresAt * 1000 - Date.now(), 2 ** 31 - 1);
+          const delay = Math.min(identity.expiresAt * 1000 + (options.expiryGraceMs ?? 0) - Date.now(), 2 ** 31 - 1);
           ctx.extra.expiryTimer = setTimeout(() => ctx.extra.socket.close(TOKEN_EXPIRED, 'Token expired'), Math.max(delay, 0));
         }
         contexts.add(ctx);

@@ -50,6 +50,8 @@ export const notificationsSubgraph: SubgraphModule<Context> = {
           schema,
           verifier: deps.runtime.verifier,
           limits: deps.runtime.config.websocket,
+          // The gateway closes its client's connection when the token expires; this is the backstop.
+          expiryGraceMs: 2_000,
           formatError,
           logger: deps.logger,
           context: (caller) => context({ userId: caller.userId, requestId: caller.requestId, logger: deps.logger.child({ requestId: caller.requestId }) }),
