@@ -14,7 +14,7 @@ export type ServiceMap = Record<string, GraphQLDataSource<object>>;
 type RequestContext = GatewayGraphQLRequestContext<object>;
 
 /** An operation ready to run: its plan and its compiled result shaping, kept per query text and operation name. */
-interface Prepared {
+export interface Prepared {
   plan: QueryPlan;
   operation: Operation;
   shape: Shaper;
@@ -59,11 +59,7 @@ function createPlanExecutor(runtime: SupergraphRuntime, serviceMap: ServiceMap) 
     entry = null;
     try {
       const operation = operationFromDocument(runtime.apiSchema, requestContext.document, { operationName: requestContext.request.operationName });
-      if (operation.rootKind !== 'subscription') {
-        const plan = runtime.planner.buildQueryPlan(operation);
-        const shape = compileShaper(operation);
-        if (shape && plan.node?.kind !== 'Subscription' && supported(plan.node)) entry = { plan, operation, shape };
-      }
+      if (operation.rootKind !== 'subscription') entry = preparePlan(runtime.planner.buildQueryPlan(operation), operation) ?? null;
     } catch {
       // Apollo Gateway's executor reports it as it always has.
     }
@@ -79,9 +75,18 @@ function createPlanExecutor(runtime: SupergraphRuntime, serviceMap: ServiceMap) 
       if (!entry) return undefined;
       const variableErrors = coerceVariables(requestContext);
       if (variableErrors) return { errors: variableErrors };
-      return run(entry, requestContext, runtime.supergraphSchema, serviceMap);
+      return executePlan(entry, requestContext, runtime, serviceMap);
     },
   };
+}
+
+/**
+ * A plan ready for `executePlan`, with its operation's shaping compiled; undefined when the plan or
+ * the operation has parts only Apollo Gateway's `executeQueryPlan` runs.
+ */
+export function preparePlan(plan: QueryPlan, operation: Operation): Prepared | undefined {
+  const shape = compileShaper(operation);
+  return shape && plan.node?.kind !== 'Subscription' && supported(plan.node) ? { plan, operation, shape } : undefined;
 }
 
 /**
@@ -143,8 +148,9 @@ interface Cursor {
   fullResult: Data;
 }
 
-async function run(entry: Prepared, requestContext: RequestContext, schema: GraphQLSchema, serviceMap: ServiceMap): Promise<GatewayExecutionResult> {
-  const execution: Execution = { operation: entry.operation, requestContext, schema, serviceMap, errors: [] };
+/** Runs a prepared plan for one request (or one subscription event): fetches, merges, shapes. */
+export async function executePlan(entry: Prepared, requestContext: RequestContext, runtime: SupergraphRuntime, serviceMap: ServiceMap): Promise<GatewayExecutionResult> {
+  const execution: Execution = { operation: entry.operation, requestContext, schema: runtime.supergraphSchema, serviceMap, errors: [] };
   const data: Data = Object.create(null);
   if (entry.plan.node) await executeNode(execution, entry.plan.node as PlanNode, { path: [], data, fullResult: data });
   let shaped;

@@ -7,7 +7,7 @@ import { GraphQLError, Kind, print, type ExecutionArgs, type ExecutionResult, ty
 import { createClient, type Client } from 'graphql-ws';
 import WebSocket from 'ws';
 import type { Logger } from '../lib/logger.ts';
-import type { SupergraphRuntime } from './execution.ts';
+import { executePlan, preparePlan, type SupergraphRuntime } from './execution.ts';
 import type { GatewayContext } from './index.ts';
 
 /** Events received from the subgraph but not yet sent on: past this the subscriber is too slow. */
@@ -30,8 +30,9 @@ export interface SubscriptionExecutorOptions {
  * 1. plan the operation with the query planner: `{ primary, rest }`;
  * 2. open `primary` upstream as a graphql-ws subscription to the subgraph that owns the field, with
  *    the caller's `Authorization`;
- * 3. for every event, run the plan `primary → rest` through `executeQueryPlan`, with the event standing
- *    in for the primary fetch's response, so fields of other subgraphs resolve as in a query.
+ * 3. for every event, run the plan `primary → rest` on the gateway's plan executor (as queries run),
+ *    with the event standing in for the primary fetch's response, so fields of other subgraphs resolve
+ *    as in a query.
  */
 export function createSubscriptionExecutor(options: SubscriptionExecutorOptions) {
   const { apiSchema, supergraphSchema, planner } = options.runtime;
@@ -43,11 +44,12 @@ export function createSubscriptionExecutor(options: SubscriptionExecutorOptions)
     subscribe(args: ExecutionArgs, apiGraphQLSchema: GraphQLSchema): ExecutionResult | AsyncIterableIterator<ExecutionResult> {
       const context = args.contextValue as GatewayContext;
       let operationContext;
+      let operation;
       let plan: QueryPlan;
       try {
         operationContext = buildOperationContext({ schema: apiGraphQLSchema, operationDocument: args.document, operationName: args.operationName ?? undefined });
         refuseUnsupported(operationContext.operation);
-        const operation = operationFromDocument(apiSchema, args.document, { operationName: args.operationName ?? undefined });
+        operation = operationFromDocument(apiSchema, args.document, { operationName: args.operationName ?? undefined });
         plan = planner.buildQueryPlan(operation);
       } catch (error) {
         return { errors: [asGraphQLError(error)] };
@@ -55,6 +57,9 @@ export function createSubscriptionExecutor(options: SubscriptionExecutorOptions)
       if (plan.node?.kind !== 'Subscription') return { errors: [new GraphQLError('Not a subscription')] };
 
       const node: SubscriptionNode = plan.node;
+      // Each event runs `primary → rest`, the event standing in for the primary fetch's answer.
+      const eventPlan: QueryPlan = { kind: 'QueryPlan', node: node.rest ? { kind: 'Sequence', nodes: [node.primary, node.rest] } : node.primary };
+      const prepared = preparePlan(eventPlan, operation);
       const variables = (args.variableValues ?? {}) as Record<string, unknown>;
       const requestContext = {
         request: { query: undefined, variables, operationName: args.operationName ?? undefined },
@@ -67,9 +72,11 @@ export function createSubscriptionExecutor(options: SubscriptionExecutorOptions)
       const runEvent = async (event: ExecutionResult): Promise<ExecutionResult> => {
         if (!event.data) return { errors: event.errors ?? [new GraphQLError('Empty event')] };
         // The primary fetch "returns" this event; every other fetch goes to its subgraph as usual.
-        const eventPlan: QueryPlan = { kind: 'QueryPlan', node: node.rest ? { kind: 'Sequence', nodes: [node.primary, node.rest] } : node.primary };
         const serviceMap: ServiceMap = { ...options.serviceMap, [node.primary.serviceName]: replayEvent(node.primary, event, options.serviceMap[node.primary.serviceName]!) };
-        const result = await executeQueryPlan(eventPlan, serviceMap, requestContext, operationContext, supergraphSchema, apiSchema);
+        // On the gateway's own executor, as queries; a plan with parts it does not take on, on Apollo's.
+        const result = prepared
+          ? await executePlan(prepared, requestContext, options.runtime, serviceMap)
+          : await executeQueryPlan(eventPlan, serviceMap, requestContext, operationContext, supergraphSchema, apiSchema);
         return { data: result.data ?? null, ...(result.errors?.length ? { errors: result.errors } : {}) };
       };
 
