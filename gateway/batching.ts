@@ -1,13 +1,11 @@
 import type { GraphQLDataSource, GraphQLDataSourceProcessOptions } from '@apollo/gateway';
 import { Kind, OperationTypeNode, parse, print, visit, type DefinitionNode, type DocumentNode, type FieldNode, type SelectionNode, type VariableDefinitionNode } from 'graphql';
+import { INCOMING_OPERATION } from './datasource.ts';
 
 type Response = Awaited<ReturnType<GraphQLDataSource['process']>>;
 type ResponseError = NonNullable<Response['errors']>[number];
 type Variables = Record<string, unknown>;
 type Options<TContext extends object> = GraphQLDataSourceProcessOptions<TContext>;
-/** `GraphQLDataSourceRequestKind.INCOMING_OPERATION`: the enum is not exported from the package's ESM entry. */
-const INCOMING_OPERATION = 'incoming operation';
-
 /**
  * Fewer and smaller subgraph fetches for one client request, with the same answers:
  *

@@ -6,7 +6,7 @@ import type { GatewayContext } from './index.ts';
 
 type Response = Awaited<ReturnType<GraphQLDataSource['process']>>;
 /** `GraphQLDataSourceRequestKind.INCOMING_OPERATION`: the enum is not exported from the package's ESM entry. */
-const INCOMING_OPERATION = 'incoming operation';
+export const INCOMING_OPERATION = 'incoming operation';
 
 interface CachePolicy {
   restrict(hint: { maxAge?: number; scope?: 'PUBLIC' | 'PRIVATE' }): void;

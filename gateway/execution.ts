@@ -4,9 +4,7 @@ import { evaluateCondition, getResponseName, QueryPlanner, type FetchDataRewrite
 import type { GatewayExecutionResult, GatewayExecutor, GatewayGraphQLRequestContext, GatewayInterface } from '@apollo/server-gateway-interface';
 import { getVariableValues, GraphQLError, isAbstractType, isInterfaceType, isObjectType, Kind, type DocumentNode, type GraphQLSchema, type OperationDefinitionNode } from 'graphql';
 import { compileShaper, type Shaper } from './shaping.ts';
-
-/** `GraphQLDataSourceRequestKind.INCOMING_OPERATION`: the enum is not exported from the package's ESM entry. */
-const INCOMING_OPERATION = 'incoming operation';
+import { INCOMING_OPERATION } from './datasource.ts';
 
 type Data = Record<string, unknown>;
 type ResponsePath = Array<string | number>;
