@@ -8,7 +8,7 @@ import {
 } from '@apollo/server/plugin/disabled';
 import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
 import responseCachePlugin from '@apollo/server-plugin-response-cache';
-import { ApolloGateway, type ServiceMap } from '@apollo/gateway';
+import { ApolloGateway } from '@apollo/gateway';
 import { GraphQLError, print, type ExecutionResult, type GraphQLSchema } from 'graphql';
 import { observabilityPlugin } from '../lib/apollo-plugins.ts';
 import { bearerToken } from '../lib/auth.ts';
@@ -107,7 +107,7 @@ export async function startGateway(runtime: Runtime, options: StartGatewayOption
       apiSchema,
       executor: createSubscriptionExecutor({
         runtime,
-        serviceMap: serviceMap as ServiceMap,
+        serviceMap,
         subgraphUrl: (name) => subgraphUrl(name, subgraphs.find((subgraph) => subgraph.name === name)?.url ?? ''),
         logger,
         onActiveChange: (delta) => metrics.subscriptionsActive.inc(delta),
