@@ -9,6 +9,7 @@ import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
 import { Supergraph } from '@apollo/federation-internals';
 import { parse, validate } from 'graphql';
@@ -31,6 +32,11 @@ export const TEAMS_QUERY = /* GraphQL */ `
   }
 `;
 
+/** The same page at another size, for the SQL-per-fetch sweep. */
+const teamsQuery = (first: number) => TEAMS_QUERY.replace('teams(first: 50)', `teams(first: ${first})`);
+const PAGE_SIZES = [10, 25, 50];
+const SWEEP_REQUESTS = 5;
+
 export interface SkillgraphQueryOptions {
   seconds: number;
   connections: number;
@@ -44,11 +50,66 @@ export function whyUnavailable(): string | undefined {
   return errors.length ? `the supergraph cannot answer it yet: ${errors.map((error) => error.message).join(' ')}` : undefined;
 }
 
-async function sqlQueries(metricsUrls: string[]): Promise<number> {
+/** Each subgraph's `sql_queries_total`, by subgraph name. */
+async function sqlBySubgraph(subgraphs: Array<{ name: string; url: string }>): Promise<Map<string, number>> {
   const totals = await Promise.all(
-    metricsUrls.map(async (url) => Number(/^sql_queries_total(?:\{[^}]*\})? (\S+)/m.exec(await (await fetch(url)).text())?.[1] ?? 0)),
+    subgraphs.map(async ({ name, url }) => {
+      const text = await (await fetch(url.replace('/graphql', '/metrics'))).text();
+      return [name, Number(/^sql_queries_total(?:\{[^}]*\})? (\S+)/m.exec(text)?.[1] ?? 0)] as const;
+    }),
   );
-  return totals.reduce((sum, value) => sum + value, 0);
+  return new Map(totals);
+}
+
+/** The gateway's HTTP requests to each subgraph (merged fetches count once), from its `subgraph_fetch_duration_seconds`. */
+async function fetchesBySubgraph(gatewayUrl: string): Promise<Map<string, number>> {
+  const text = await (await fetch(gatewayUrl.replace('/graphql', '/metrics'))).text();
+  const counts = new Map<string, number>();
+  for (const [, labels, value] of text.matchAll(/^subgraph_fetch_duration_seconds_count\{([^}]*)\} (\S+)$/gm)) {
+    const subgraph = /subgraph="([^"]+)"/.exec(labels!)?.[1];
+    if (subgraph) counts.set(subgraph, (counts.get(subgraph) ?? 0) + Number(value));
+  }
+  return counts;
+}
+
+const total = (counts: Map<string, number>) => [...counts.values()].reduce((sum, value) => sum + value, 0);
+const difference = (after: Map<string, number>, before: Map<string, number>) => new Map([...after].map(([name, value]) => [name, value - (before.get(name) ?? 0)]));
+
+/**
+ * SQL statements per subgraph fetch at several page sizes, a few requests each: bounded means the
+ * same figures at 10 teams as at 50 (no statement per team, member or skill).
+ */
+async function sqlPerFetchSweep(url: string, subgraphs: Array<{ name: string; url: string }>, authorization: () => string): Promise<string[]> {
+  const names = subgraphs.map((subgraph) => subgraph.name);
+  const lines = [
+    `SQL statements per subgraph fetch by page size (${SWEEP_REQUESTS} requests each; in parentheses, fetches per request)`,
+    ['page size', ...names].map((name) => name.padStart(name === 'page size' ? 9 : 14)).join(' | '),
+    ['page size', ...names].map((name) => '-'.repeat(name === 'page size' ? 9 : 14)).join(' | '),
+  ];
+  const perFetch = new Map<string, number[]>(names.map((name) => [name, []]));
+  for (const first of PAGE_SIZES) {
+    const body = JSON.stringify({ query: teamsQuery(first) });
+    const [sqlBefore, fetchesBefore] = await Promise.all([sqlBySubgraph(subgraphs), fetchesBySubgraph(url)]);
+    for (let i = 0; i < SWEEP_REQUESTS; i++) {
+      const response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', authorization: authorization() }, body });
+      const answer = (await response.json()) as { errors?: unknown };
+      if (!response.ok || answer.errors) throw new Error(`teams(first: ${first}) failed: ${JSON.stringify(answer).slice(0, 300)}`);
+    }
+    const sql = difference(await sqlBySubgraph(subgraphs), sqlBefore);
+    const fetches = difference(await fetchesBySubgraph(url), fetchesBefore);
+    const cells = names.map((name) => {
+      const made = fetches.get(name) ?? 0;
+      if (!made) return '-'.padStart(14);
+      const statements = (sql.get(name) ?? 0) / made;
+      perFetch.get(name)!.push(statements);
+      return `${statements.toFixed(1)} (${(made / SWEEP_REQUESTS).toFixed(1)})`.padStart(14);
+    });
+    lines.push([String(first).padStart(9), ...cells].join(' | '));
+  }
+  // An N+1 grows with the page (five times the teams, five times the statements); a bounded fetch does not.
+  const bounded = [...perFetch.values()].every((figures) => figures.length < 2 || figures.at(-1)! <= 1.5 * figures[0]! + 1);
+  lines.push(`Target: SQL statements per subgraph fetch bounded whatever the page size (at ${PAGE_SIZES.at(-1)} within 1.5x + 1 of ${PAGE_SIZES[0]}): ${bounded ? 'met' : 'NOT met'}`);
+  return lines;
 }
 
 export async function runSkillgraphQuery(options: SkillgraphQueryOptions): Promise<string[]> {
@@ -85,19 +146,21 @@ export async function runSkillgraphQuery(options: SkillgraphQueryOptions): Promi
     await promisify(execFile)(process.execPath, ['--import', 'tsx', 'scripts/seed.ts', url, '--users', String(options.users)]);
     const tokens = await tokensForMembers(url, stack.runtime.keys.privateKey!, stack.runtime.config.jwt);
     let next = 0;
-    const metricsUrls = subgraphs.map((subgraph) => subgraph.url.replace('/graphql', '/metrics'));
-
     const body = JSON.stringify({ query: TEAMS_QUERY });
     const authorization = () => tokens[next++ % tokens.length]!;
     await runLoad({ url, body, authorization, seconds: 2, connections: options.connections });
-    const sqlBefore = await sqlQueries(metricsUrls);
+    const sqlBefore = total(await sqlBySubgraph(subgraphs));
     const result = await runLoad({ url, body, authorization, seconds: options.seconds, connections: options.connections });
-    const sqlPerRequest = ((await sqlQueries(metricsUrls)) - sqlBefore) / result.requests;
+    const sqlPerRequest = (total(await sqlBySubgraph(subgraphs)) - sqlBefore) / result.requests;
+    // Requests cut off when the load stopped still finish their fetches: let them, before counting again.
+    await sleep(1_000);
     return [
       `${title} (seeded with ${options.users} users; subgraphs on ${database.label})`,
       '    RPS | p50 ms | p99 ms | SQL queries/req | failed',
       '------- | ------ | ------ | --------------- | ------',
       [result.rps.toFixed(0).padStart(7), result.p50.toFixed(0).padStart(6), result.p99.toFixed(0).padStart(6), sqlPerRequest.toFixed(1).padStart(15), String(result.failures).padStart(6)].join(' | '),
+      '',
+      ...(await sqlPerFetchSweep(url, subgraphs, authorization)),
     ];
   } finally {
     await gateway.stop();
