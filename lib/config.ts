@@ -14,6 +14,9 @@ export const DEFAULT_PORTS: Record<ServiceName, number> = {
   notifications: 4005,
 };
 
+/** How often each service's outbox relay looks for events to publish. */
+export const DEFAULT_OUTBOX_POLL_MS = 500;
+
 const optionalString = z
   .string()
   .trim()
@@ -61,7 +64,7 @@ const envSchema = z.object({
   AMQP_PREFETCH: positiveInt.default(16),
   EVENT_MAX_ATTEMPTS: positiveInt.default(5),
   EVENT_RETRY_DELAY_MS: positiveInt.default(1000),
-  OUTBOX_POLL_MS: positiveInt.default(500),
+  OUTBOX_POLL_MS: positiveInt.default(DEFAULT_OUTBOX_POLL_MS),
 
   REDIS_URL: url(['redis', 'rediss']),
   REDIS_KEY_PREFIX: z.string().default('skillgraph:'),
