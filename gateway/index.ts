@@ -155,7 +155,7 @@ export async function startGateway(runtime: Runtime, options: StartGatewayOption
       return { requestId, authorization, userId: identity?.userId ?? null, clientIp: clientIpOf(request, config.rateLimit.trustProxy) };
     },
     readiness: { supergraph: () => live !== undefined },
-    pages: { '/explorer': () => ({ contentType: 'text/html; charset=utf-8', body: explorerPage() }) },
+    pages: { '/explorer': async () => ({ contentType: 'text/html; charset=utf-8', body: await explorerPage() }) },
   });
   const websocket = serveGraphQLOverWebSocket<GatewayContext>({
     http,

@@ -20,7 +20,7 @@ export interface ServiceHttpOptions<TContext extends BaseContext> {
   /** Largest accepted request body; larger ones get 413 before any parsing. */
   maxBodyBytes?: number;
   /** More GET pages by path, e.g. the gateway's `/explorer`. */
-  pages?: Record<string, () => { contentType: string; body: string }>;
+  pages?: Record<string, () => Promise<{ contentType: string; body: string }>>;
 }
 
 export interface ServiceHttp {
@@ -59,7 +59,7 @@ export function createServiceHttp<TContext extends BaseContext>(options: Service
       case 'other':
         return sendJson(response, 404, { error: 'Not found' });
       default: {
-        const page = options.pages![route]!();
+        const page = await options.pages![route]!();
         response.setHeader('content-type', page.contentType);
         return response.end(page.body);
       }
