@@ -241,7 +241,7 @@ class RepresentationIndex {
 
 class IndexNode {
   position: number | undefined;
-  private readonly fields = new Map<string, { values: Map<unknown, IndexNode>; structured?: Map<string, IndexNode> }>();
+  private readonly fields = new Map<string, { values: Map<unknown, IndexNode>; structured?: Map<unknown, IndexNode> }>();
 
   child(name: string, value: unknown): IndexNode {
     let field = this.fields.get(name);
@@ -252,10 +252,10 @@ class IndexNode {
     const structured = typeof value === 'object' && value !== null;
     const map = structured ? (field.structured ??= new Map()) : field.values;
     const key = structured ? JSON.stringify(value) : value;
-    let node = map.get(key as string);
+    let node = map.get(key);
     if (!node) {
       node = new IndexNode();
-      map.set(key as string, node);
+      map.set(key, node);
     }
     return node;
   }
