@@ -55,6 +55,53 @@ const faults: SubgraphDefinition = {
   },
 };
 
+/**
+ * Abstract types across subgraphs: an entity interface with its implementations in `media`, seen by
+ * `ratings` as an `@interfaceObject` (the planner's input and output rewrites of `__typename`), and a
+ * union whose members are entities (type conditions in `requires`).
+ */
+type Item = { id: string; kind: 'Book' | 'Movie'; title: string; pages?: number; minutes?: number };
+const ITEMS: Item[] = [
+  { id: '1', kind: 'Book', title: 'Dune', pages: 412 },
+  { id: '2', kind: 'Movie', title: 'Alien', minutes: 117 },
+  { id: '3', kind: 'Book', title: 'Emma', pages: 474 },
+  { id: '4', kind: 'Movie', title: 'Heat', minutes: 170 },
+];
+const itemById = (id: string) => ITEMS.find((item) => item.id === id) ?? null;
+const media: SubgraphDefinition = {
+  name: 'media',
+  sdl: /* GraphQL */ `
+    extend schema @link(url: "https://specs.apollo.dev/federation/v2.3", import: ["@key"])
+    interface Media @key(fields: "id") { id: ID! title: String }
+    type Book implements Media @key(fields: "id") { id: ID! title: String pages: Int }
+    type Movie implements Media @key(fields: "id") { id: ID! title: String minutes: Int }
+    union SearchResult = Book | Movie
+    type Query { media: [Media!]! search: [SearchResult!]! }
+  `,
+  resolvers: {
+    Query: { media: () => ITEMS, search: () => [...ITEMS].reverse() },
+    Media: { __resolveType: (item: Item) => item.kind, __resolveReference: ({ id }: { id: string }) => itemById(id) },
+    SearchResult: { __resolveType: (item: Item) => item.kind },
+    Book: { __resolveReference: ({ id }: { id: string }) => itemById(id) },
+    Movie: { __resolveReference: ({ id }: { id: string }) => itemById(id) },
+  },
+};
+const ratings: SubgraphDefinition = {
+  name: 'ratings',
+  sdl: /* GraphQL */ `
+    extend schema @link(url: "https://specs.apollo.dev/federation/v2.3", import: ["@key", "@interfaceObject"])
+    type Media @key(fields: "id") @interfaceObject { id: ID! stars: Int! }
+    type Query { topRated: [Media!]! }
+  `,
+  resolvers: {
+    Query: { topRated: () => [{ id: '4' }, { id: '1' }, { id: '9' }] },
+    Media: {
+      __resolveReference: ({ id }: { id: string }) => ({ id }),
+      stars: ({ id }: { id: string }) => Number(id) * 2,
+    },
+  },
+};
+
 /** A subgraph that fails over HTTP: 401 with a JSON body, 503 with a text body, and 200 with JSON that is not an object. */
 const BROKEN_SDL = /* GraphQL */ `
   extend schema @link(url: "https://specs.apollo.dev/federation/v2.3", import: ["@key"])
@@ -102,6 +149,9 @@ const CASES: Array<{ name: string; query: string; variables?: Record<string, unk
   { name: 'a failing root field beside others', query: '{ failing users { name } topProducts { flaky } }' },
   { name: 'a validation error', query: '{ users { nope } }' },
   { name: 'a missing variable', query: 'query U($id: ID!) { user(id: $id) { name } }' },
+  { name: 'an interface entity and an @interfaceObject', query: '{ media { __typename id title stars ... on Book { pages } ... on Movie { minutes } } }' },
+  { name: 'union members as entities', query: '{ search { __typename ... on Book { title stars } ... on Movie { minutes stars } } }' },
+  { name: 'from an @interfaceObject to its implementations, one missing', query: '{ topRated { id stars title ... on Book { pages } ... on Movie { minutes } } }' },
   { name: 'a subgraph answering 401', query: '{ unauthorized users { name } }' },
   { name: 'a subgraph answering 503 in text', query: '{ outage topProducts { name } }' },
   { name: 'a subgraph answering JSON that is not an object', query: '{ notAnObject }' },
@@ -142,7 +192,7 @@ async function answer(server: ApolloServer<GatewayContext>, query: string, varia
 }
 
 beforeAll(async () => {
-  const definitions = [...BENCH_SUBGRAPHS, faults];
+  const definitions = [...BENCH_SUBGRAPHS, faults, media, ratings];
   subgraphs = await startBenchSubgraphs({ subgraphs: definitions });
   broken = await startBrokenSubgraph();
   const supergraphSdl = composeSupergraph([
