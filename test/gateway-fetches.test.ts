@@ -57,8 +57,9 @@ const faults: SubgraphDefinition = {
 
 /**
  * Abstract types across subgraphs: an entity interface with its implementations in `media`, seen by
- * `ratings` as an `@interfaceObject` (the planner's input and output rewrites of `__typename`), and a
- * union whose members are entities (type conditions in `requires`).
+ * `ratings` as an `@interfaceObject` (the planner's input rewrites of `__typename`), a union whose
+ * members are entities (type conditions in `requires`), and a field the planner must alias in a
+ * fetch and rename back (an output rewrite).
  */
 type Item = { id: string; kind: 'Book' | 'Movie'; title: string; pages?: number; minutes?: number };
 const ITEMS: Item[] = [
@@ -71,9 +72,9 @@ const itemById = (id: string) => ITEMS.find((item) => item.id === id) ?? null;
 const media: SubgraphDefinition = {
   name: 'media',
   sdl: /* GraphQL */ `
-    extend schema @link(url: "https://specs.apollo.dev/federation/v2.3", import: ["@key"])
+    extend schema @link(url: "https://specs.apollo.dev/federation/v2.3", import: ["@key", "@shareable"])
     interface Media @key(fields: "id") { id: ID! title: String }
-    type Book implements Media @key(fields: "id") { id: ID! title: String pages: Int }
+    type Book implements Media @key(fields: "id") { id: ID! title: String! @shareable pages: Int }
     type Movie implements Media @key(fields: "id") { id: ID! title: String minutes: Int }
     union SearchResult = Book | Movie
     type Query { media: [Media!]! search: [SearchResult!]! }
@@ -85,6 +86,15 @@ const media: SubgraphDefinition = {
     Book: { __resolveReference: ({ id }: { id: string }) => itemById(id) },
     Movie: { __resolveReference: ({ id }: { id: string }) => itemById(id) },
   },
+};
+/** Book.title nullable here, non-null in media: the planner aliases one of two `title`s in a media fetch and renames it back. */
+const shelf: SubgraphDefinition = {
+  name: 'shelf',
+  sdl: /* GraphQL */ `
+    extend schema @link(url: "https://specs.apollo.dev/federation/v2.3", import: ["@key", "@shareable"])
+    type Book @key(fields: "id") { id: ID! title: String @shareable }
+  `,
+  resolvers: { Book: { __resolveReference: ({ id }: { id: string }) => itemById(id) } },
 };
 const ratings: SubgraphDefinition = {
   name: 'ratings',
@@ -151,6 +161,7 @@ const CASES: Array<{ name: string; query: string; variables?: Record<string, unk
   { name: 'a missing variable', query: 'query U($id: ID!) { user(id: $id) { name } }' },
   { name: 'an interface entity and an @interfaceObject', query: '{ media { __typename id title stars ... on Book { pages } ... on Movie { minutes } } }' },
   { name: 'union members as entities', query: '{ search { __typename ... on Book { title stars } ... on Movie { minutes stars } } }' },
+  { name: 'fields aliased by the planner and renamed back', query: '{ topRated { id ... on Book { title } ... on Movie { title } } }' },
   { name: 'from an @interfaceObject to its implementations, one missing', query: '{ topRated { id stars title ... on Book { pages } ... on Movie { minutes } } }' },
   { name: 'a subgraph answering 401', query: '{ unauthorized users { name } }' },
   { name: 'a subgraph answering 503 in text', query: '{ outage topProducts { name } }' },
@@ -192,7 +203,7 @@ async function answer(server: ApolloServer<GatewayContext>, query: string, varia
 }
 
 beforeAll(async () => {
-  const definitions = [...BENCH_SUBGRAPHS, faults, media, ratings];
+  const definitions = [...BENCH_SUBGRAPHS, faults, media, shelf, ratings];
   subgraphs = await startBenchSubgraphs({ subgraphs: definitions });
   broken = await startBrokenSubgraph();
   const supergraphSdl = composeSupergraph([
