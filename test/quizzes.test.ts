@@ -3,7 +3,6 @@ import { randomUUID } from 'node:crypto';
 import { promisify } from 'node:util';
 import { connect } from 'amqplib';
 import { and, count, eq, sql } from 'drizzle-orm';
-import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { durableQueueNames } from '../lib/bus/rabbitmq.ts';
 import { inbox, outbox } from '../lib/db/messaging.ts';
@@ -13,7 +12,7 @@ import { EVALUATION_QUEUE } from '../subgraphs/quizzes/evaluation.ts';
 import { createLeaderboards, GLOBAL_LEADERBOARD_KEY, quizLeaderboardKey } from '../subgraphs/quizzes/leaderboards.ts';
 import { createQuizzesService } from '../subgraphs/quizzes/service.ts';
 import { ATTEMPT, SUBMIT, START_QUIZ, answersFor, catalogByTopic, manualClock, takeQuiz, waitUntilScored } from './helpers/quizzes.ts';
-import { realServicesEnv } from './helpers/real-services.ts';
+import { realServicesEnv, removeRedisKeys } from './helpers/real-services.ts';
 import { realServices } from './helpers/services.ts';
 import { errorCode, postGraphQL, startStack, type GraphQLResponse, type Stack } from './helpers/stack.ts';
 import { registerUser } from './helpers/users.ts';
@@ -384,17 +383,6 @@ async function removeBrokerObjects(env: Record<string, string>): Promise<void> {
     await channel.deleteExchange(env.EVENTS_EXCHANGE!);
   } finally {
     await connection.close();
-  }
-}
-
-async function removeRedisKeys(keyPrefix: string): Promise<void> {
-  const admin = new Redis(realServices.redisUrl!);
-  try {
-    for await (const keys of admin.scanStream({ match: `${keyPrefix}*`, count: 100 })) {
-      if ((keys as string[]).length > 0) await admin.del(...(keys as string[]));
-    }
-  } finally {
-    await admin.quit();
   }
 }
 

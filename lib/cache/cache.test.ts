@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Redis } from 'ioredis';
 import { describe, expect, test } from 'vitest';
+import { removeRedisKeys } from '../../test/helpers/real-services.ts';
 import { realServices, uniqueName } from '../../test/helpers/services.ts';
 import { createInProcessCache } from './in-process.ts';
 import { createRedisCache } from './redis.ts';
@@ -28,17 +28,6 @@ const implementations: Implementation[] = [
     removeKeys: removeRedisKeys,
   },
 ];
-
-async function removeRedisKeys(keyPrefix: string): Promise<void> {
-  const admin = new Redis(realServices.redisUrl!);
-  try {
-    for await (const keys of admin.scanStream({ match: `${keyPrefix}*`, count: 100 })) {
-      if ((keys as string[]).length > 0) await admin.del(...(keys as string[]));
-    }
-  } finally {
-    await admin.quit();
-  }
-}
 
 /** Ties at one score, in ZREVRANGE order: member bytes descending, i.e. code points, not UTF-16 units. */
 const TIED_MEMBERS_REVERSED = ['\u{1F600}', '\uFF5E', 'é', 'c', 'b', 'a', 'B', ''];

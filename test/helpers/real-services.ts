@@ -1,3 +1,4 @@
+import { Redis } from 'ioredis';
 import pg from 'pg';
 import { withDatabase } from '../../lib/db/index.ts';
 import { realServices, uniqueName } from './services.ts';
@@ -36,5 +37,17 @@ export async function dropDatabases(prefix: string, serverUrl = realServices.dat
     for (const { datname } of rows) await admin.query(`DROP DATABASE IF EXISTS "${datname}" WITH (FORCE)`);
   } finally {
     await admin.end();
+  }
+}
+
+/** Removes every Redis key that starts with `keyPrefix` (the test's own). */
+export async function removeRedisKeys(keyPrefix: string): Promise<void> {
+  const admin = new Redis(realServices.redisUrl!);
+  try {
+    for await (const keys of admin.scanStream({ match: `${keyPrefix}*`, count: 100 })) {
+      if ((keys as string[]).length > 0) await admin.del(...(keys as string[]));
+    }
+  } finally {
+    await admin.quit();
   }
 }
